@@ -1,0 +1,26 @@
+// What the hub knows of a session: who it is and how to hand it a delivery.
+// Implemented by gateway::ws_session (and by fakes in tests). Called only on
+// the shard thread that owns the session.
+#pragma once
+
+#include "chorus/chat/delivery.hpp"
+
+namespace chorus::chat {
+
+class endpoint {
+ public:
+  virtual const std::string& app() const noexcept = 0;
+  virtual const std::string& user() const noexcept = 0;
+  virtual std::uint64_t session_id() const noexcept = 0;
+  // Neither call may add or remove endpoints of the hub synchronously (the hub
+  // is iterating); a session that must close defers it by posting.
+  virtual void offer(const std::shared_ptr<const delivery>& d) = 0;
+  // The user joined or left a room (on any device); the hub has already
+  // updated its room index for this endpoint.
+  virtual void on_membership(const membership_change& c) = 0;
+
+ protected:
+  ~endpoint() = default;
+};
+
+}  // namespace chorus::chat

@@ -1,0 +1,78 @@
+#include "chorus/chat/hub.hpp"
+
+#include <algorithm>
+
+namespace chorus::chat {
+
+namespace {
+void erase_from(std::unordered_map<std::string, std::vector<endpoint*>>& index, const std::string& k,
+                const endpoint* e) {
+  auto it = index.find(k);
+  if (it == index.end()) return;
+  std::erase(it->second, e);
+  if (it->second.empty()) index.erase(it);
+}
+}  // namespace
+
+void hub::add(endpoint* e) {
+  users_[key(e->app(), e->user())].push_back(e);
+  rooms_of_.try_emplace(e);
+}
+
+void hub::remove(endpoint* e) {
+  auto it = rooms_of_.find(e);
+  if (it == rooms_of_.end()) return;
+  for (auto& room : it->second) erase_from(rooms_, key(e->app(), room), e);
+  rooms_of_.erase(it);
+  erase_from(users_, key(e->app(), e->user()), e);
+}
+
+void hub::add_room(endpoint* e, const std::string& room) {
+  auto it = rooms_of_.find(e);
+  if (it == rooms_of_.end() || std::ranges::find(it->second, room) != it->second.end()) return;
+  it->second.push_back(room);
+  rooms_[key(e->app(), room)].push_back(e);
+}
+
+void hub::remove_room(endpoint* e, const std::string& room) {
+  auto it = rooms_of_.find(e);
+  if (it == rooms_of_.end()) return;
+  if (std::erase(it->second, room) == 0) return;
+  erase_from(rooms_, key(e->app(), room), e);
+}
+
+bool hub::in_room(const endpoint* e, const std::string& room) const {
+  auto it = rooms_of_.find(e);
+  return it != rooms_of_.end() && std::ranges::find(it->second, room) != it->second.end();
+}
+
+void hub::deliver(const std::shared_ptr<const delivery>& d) {
+  auto send = [&](const std::vector<endpoint*>& to) {
+    for (auto* e : to)
+      if (e->session_id() != d->skip_session) e->offer(d);
+  };
+  if (!d->room.empty()) {
+    if (auto it = rooms_.find(key(d->app, d->room)); it != rooms_.end()) send(it->second);
+    return;
+  }
+  if (auto it = users_.find(key(d->app, d->to)); it != users_.end()) send(it->second);
+  if (d->from != d->to)
+    if (auto it = users_.find(key(d->app, d->from)); it != users_.end()) send(it->second);
+}
+
+void hub::apply(const membership_change& c) {
+  auto it = users_.find(key(c.app, c.user));
+  if (it == users_.end()) return;
+  for (auto* e : it->second) {
+    if (c.joined) add_room(e, c.room);
+    else remove_room(e, c.room);
+    e->on_membership(c);
+  }
+}
+
+std::vector<endpoint*> hub::sessions_of(const std::string& app, const std::string& user) const {
+  auto it = users_.find(key(app, user));
+  return it == users_.end() ? std::vector<endpoint*>{} : it->second;
+}
+
+}  // namespace chorus::chat

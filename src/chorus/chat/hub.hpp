@@ -1,0 +1,39 @@
+// One shard's index of its logged-in sessions: by user and by room. A shard's
+// hub is touched only by that shard's thread, so it needs no lock; other
+// threads reach it by posting to the shard (muduo's per-loop sets, Seastar's
+// owner shard).
+#pragma once
+
+#include "chorus/chat/endpoint.hpp"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace chorus::chat {
+
+class hub {
+ public:
+  void add(endpoint* e);
+  void remove(endpoint* e);  // and from every room
+  void add_room(endpoint* e, const std::string& room);
+  void remove_room(endpoint* e, const std::string& room);
+  bool in_room(const endpoint* e, const std::string& room) const;
+
+  // Hands `d` to every endpoint that should receive it.
+  void deliver(const std::shared_ptr<const delivery>& d);
+  // Updates the room index for every session of the user and tells them.
+  void apply(const membership_change& c);
+
+  std::vector<endpoint*> sessions_of(const std::string& app, const std::string& user) const;
+  std::size_t size() const noexcept { return rooms_of_.size(); }
+
+ private:
+  static std::string key(const std::string& app, const std::string& id) { return app + '\n' + id; }
+
+  std::unordered_map<std::string, std::vector<endpoint*>> users_;  // app\nuser -> sessions
+  std::unordered_map<std::string, std::vector<endpoint*>> rooms_;  // app\nroom -> sessions
+  std::unordered_map<const endpoint*, std::vector<std::string>> rooms_of_;
+};
+
+}  // namespace chorus::chat

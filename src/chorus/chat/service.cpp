@@ -1,0 +1,71 @@
+#include "chorus/chat/service.hpp"
+
+#include "chorus/core/ids.hpp"
+#include "chorus/protocol/encode.hpp"
+
+namespace chorus::chat {
+
+void service::send(core::message m, std::uint64_t origin_session,
+                   std::function<void(store::append_result)> done) {
+  store::append_request req;
+  bool room = m.room != "0" && !m.room.empty();
+  if (room) {
+    m.to = "0";
+    m.conv = core::room_conv(m.room);
+    req.require_member = true;
+  } else {
+    m.room = "0";
+    m.conv = core::direct_conv(m.from, m.to);
+  }
+  req.msg = std::move(m);
+  store_.append(std::move(req), [this, origin_session, room, done = std::move(done)](store::append_result r) {
+    if (r.st == store::status::ok && !r.duplicate) {
+      metrics::inc(metrics_.messages_stored);
+      auto d = std::make_shared<delivery>();
+      d->what = delivery::kind::message;
+      d->app = r.msg.app;
+      d->conv = r.msg.conv;
+      d->seq = r.msg.seq;
+      if (room) d->room = r.msg.room;
+      d->from = r.msg.from;
+      d->to = r.msg.to;
+      d->skip_session = room ? 0 : origin_session;
+      d->frame = std::make_shared<const std::string>(protocol::message_push(r.msg));
+      out_.publish(std::move(d));
+    } else if (r.duplicate) {
+      metrics::inc(metrics_.messages_duplicate);
+    }
+    done(std::move(r));
+  });
+}
+
+void service::join(std::string app, std::string room, std::string user,
+                   std::function<void(store::join_result)> done) {
+  store_.join(app, room, user, [this, app, room, user, done = std::move(done)](store::join_result r) {
+    if (r.st == store::status::ok && r.joined)
+      out_.membership(std::make_shared<membership_change>(membership_change{app, room, user, true, r.joined_seq}));
+    done(r);
+  });
+}
+
+void service::leave(std::string app, std::string room, std::string user,
+                    std::function<void(store::leave_result)> done) {
+  store_.leave(app, room, user, [this, app, room, user, done = std::move(done)](store::leave_result r) {
+    if (r.st == store::status::ok && r.left)
+      out_.membership(std::make_shared<membership_change>(membership_change{app, room, user, false, 0}));
+    done(r);
+  });
+}
+
+void service::room_event(const std::string& app, const std::string& room, std::string_view action,
+                         boost::json::object fields) {
+  auto d = std::make_shared<delivery>();
+  d->what = delivery::kind::event;
+  d->app = app;
+  d->room = room;
+  d->conv = core::room_conv(room);
+  d->frame = std::make_shared<const std::string>(protocol::event_push(action, std::move(fields)));
+  out_.publish(std::move(d));
+}
+
+}  // namespace chorus::chat

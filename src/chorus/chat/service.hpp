@@ -1,0 +1,50 @@
+// The chat rules, free of sockets: who may send where, how a message becomes
+// durable and then reaches its recipients (commit, then acknowledge, then fan
+// out), room membership and ephemeral events. Called from shard threads;
+// completion callbacks run on the store's thread after the fan-out has been
+// handed over, so a caller that posts its reply to its shard sees its reply
+// queued behind the pushes of the same and earlier messages.
+#pragma once
+
+#include "chorus/chat/delivery.hpp"
+#include "chorus/chat/metrics.hpp"
+#include "chorus/chat/presence.hpp"
+#include "chorus/store/store.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <functional>
+
+namespace chorus::chat {
+
+class service {
+ public:
+  service(store::store& st, fanout& out, presence& p, metrics& m) noexcept
+      : store_(st), out_(out), presence_(p), metrics_(m) {}
+
+  // `m` has app, from, to or room, type, content and client_msg_id set; the
+  // service derives the conversation. The sender of a room message must be a
+  // member. `origin_session` is skipped for one-to-one pushes (it gets the
+  // response instead); a room's sender gets its own push.
+  void send(core::message m, std::uint64_t origin_session, std::function<void(store::append_result)> done);
+
+  void join(std::string app, std::string room, std::string user, std::function<void(store::join_result)> done);
+  void leave(std::string app, std::string room, std::string user, std::function<void(store::leave_result)> done);
+
+  // An ephemeral event (enter, exit, typing, ...) to the online members of a
+  // room. Not stored: a device that is offline does not get it later.
+  void room_event(const std::string& app, const std::string& room, std::string_view action,
+                  boost::json::object fields);
+
+  store::store& storage() noexcept { return store_; }
+  chat::presence& presence() noexcept { return presence_; }
+  chat::metrics& metrics() noexcept { return metrics_; }
+
+ private:
+  store::store& store_;
+  fanout& out_;
+  chat::presence& presence_;
+  chat::metrics& metrics_;
+};
+
+}  // namespace chorus::chat

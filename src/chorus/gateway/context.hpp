@@ -1,0 +1,30 @@
+// What every part of the gateway shares, built once by the server at startup
+// and read-only afterwards (the members it points to are thread-safe).
+#pragma once
+
+#include "chorus/chat/metrics.hpp"
+#include "chorus/chat/service.hpp"
+#include "chorus/core/config.hpp"
+#include "chorus/gateway/auth.hpp"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace chorus::gateway {
+
+class shard;
+
+struct context {
+  const core::config& cfg;
+  chat::service& chat;
+  chat::metrics& metrics;
+  authenticator auth;
+  std::vector<std::unique_ptr<shard>>* shards = nullptr;
+  std::function<void(std::string&)> extra_metrics;  // e.g. the store's counters
+  std::atomic<bool> ready{false};
+  std::int64_t started_ms = 0;
+};
+
+}  // namespace chorus::gateway

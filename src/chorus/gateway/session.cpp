@@ -1,0 +1,205 @@
+#include "chorus/gateway/session.hpp"
+
+#include "chorus/core/clock.hpp"
+#include "chorus/core/ids.hpp"
+#include "chorus/gateway/shard.hpp"
+#include "chorus/protocol/encode.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+
+namespace chorus::gateway {
+
+namespace {
+std::atomic<std::uint64_t> next_session_id{1};
+// A client that keeps sending after this many refused frames in a row is
+// closed: it is not reading its errors.
+constexpr unsigned max_refusals = 200;
+// Cursors of a busy auto-ack session are saved at least this often (frames).
+constexpr std::size_t cursor_save_every = 64;
+constexpr std::int64_t close_grace_ms = 5000;
+}  // namespace
+
+session::session(context& ctx, shard& sh)
+    : shard_(sh), ctx_(ctx), id_(next_session_id.fetch_add(1)), limiter_(ctx.cfg.rate_per_s, ctx.cfg.rate_burst) {}
+
+session::~session() = default;
+
+boost::asio::io_context& session::shard_io() noexcept { return shard_.io(); }
+
+void session::on_open() {
+  opened_ms_ = last_activity_ms_ = core::steady_ms();
+  shard_.attach(this);
+  ctx_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
+  chat::metrics::inc(ctx_.metrics.connections_total);
+}
+
+void session::on_gone() {
+  if (gone_) return;
+  gone_ = true;
+  flush_cursors();
+  if (logged_in_) {
+    shard_.hub().remove(this);
+    ctx_.chat.presence().down(app_, user_);
+    if (login_room_ != "0") {
+      boost::json::object f{{"from", user_}, {"to", "0"}, {"groupsId", login_room_}, {"appId", app_},
+                            {"msgTimestamp", std::to_string(core::unix_ms() / 1000)}};
+      ctx_.chat.room_event(app_, login_room_, "exit", std::move(f));
+    }
+  }
+  queue_.clear();
+  shard_.detach(this);
+  ctx_.metrics.connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void session::on_frame(std::string_view text, bool binary) {
+  if (closing_) return;
+  chat::metrics::inc(ctx_.metrics.frames_in);
+  auto now = core::steady_ms();
+  last_activity_ms_ = now;
+  if (binary) {
+    respond("", "", core::code::malformed_frame, "binary frames are not supported; send JSON text");
+    return;
+  }
+  auto parsed = protocol::parse_request(text);
+  if (!limiter_.allow(now)) {
+    chat::metrics::inc(ctx_.metrics.rate_limited);
+    if (++refusals_ > max_refusals) {
+      close(core::close_code::policy, "rate limit exceeded");
+      return;
+    }
+    respond(parsed.req.seq, parsed.req.action, core::code::rate_limited,
+            "rate limited: at most " + std::to_string(static_cast<int>(ctx_.cfg.rate_per_s)) + " frames per second");
+    return;
+  }
+  refusals_ = 0;
+  if (parsed.code != core::code::ok) {
+    respond(parsed.req.seq, parsed.req.action, parsed.code, parsed.error);
+    return;
+  }
+  dispatch(parsed.req);
+}
+
+void session::respond(std::string_view seq, std::string_view action, core::code c, std::string_view msg,
+                      boost::json::object data) {
+  if (c != core::code::ok) chat::metrics::inc(ctx_.metrics.errors);
+  enqueue({std::make_shared<const std::string>(protocol::response(seq, action, c, msg, std::move(data))), nullptr});
+}
+
+void session::offer(const std::shared_ptr<const chat::delivery>& d) {
+  if (closing_ || gone_) return;
+  if (d->what == chat::delivery::kind::event) {
+    enqueue({d->frame, nullptr});
+    return;
+  }
+  switch (inbox_.offer(d->conv, d->seq)) {
+    case chat::inbox::verdict::deliver:
+      enqueue({d->frame, d});
+      break;
+    case chat::inbox::verdict::drop:
+      break;
+    case chat::inbox::verdict::resync:
+      // A gap: fetch what is missing from the store, in order.
+      start_sync({});
+      break;
+  }
+}
+
+void session::on_membership(const chat::membership_change& c) {
+  auto conv = core::room_conv(c.room);
+  if (c.joined) inbox_.joined(conv, c.joined_seq);
+  else inbox_.left(conv);
+}
+
+void session::enqueue(out_frame f) {
+  if (closing_) return;
+  auto size = f.text->size();
+  if (queue_.size() >= ctx_.cfg.send_queue_max_frames || queued_bytes_ + size > ctx_.cfg.send_queue_max_bytes) {
+    // A slow reader is cut loose rather than slowing anyone else; it gets
+    // everything back by sync when it reconnects.
+    chat::metrics::inc(ctx_.metrics.slow_consumer_closes);
+    spdlog::info("session {} ({}/{}): send queue full, closing", id_, app_, user_);
+    // close() from offer() must not touch the hub now: it only starts the close.
+    close(core::close_code::slow_consumer, "send queue overflow: reconnect and sync");
+    return;
+  }
+  if (f.msg) chat::metrics::inc(ctx_.metrics.pushes);
+  queued_bytes_ += size;
+  queue_.push_back(std::move(f));
+  pump();
+}
+
+void session::pump() {
+  if (writing_ || gone_) return;
+  if (queue_.empty()) {
+    if (closing_ && !transport_closing_) {
+      transport_closing_ = true;
+      close_transport(close_code_, close_reason_);
+    }
+    return;
+  }
+  writing_ = true;
+  write_frame(*queue_.front().text);
+}
+
+void session::on_written(bool ok) {
+  writing_ = false;
+  if (!ok || queue_.empty()) return;  // the read side sees the failure and ends the session
+  auto f = std::move(queue_.front());
+  queue_.pop_front();
+  queued_bytes_ -= f.text->size();
+  chat::metrics::inc(ctx_.metrics.frames_out);
+  if (f.msg && !manual_ack_) {
+    // Auto-ack: a message counts as delivered once written to the socket.
+    auto it = std::find_if(unsaved_cursors_.begin(), unsaved_cursors_.end(),
+                           [&](auto& p) { return p.conv == f.msg->conv; });
+    if (it == unsaved_cursors_.end()) unsaved_cursors_.push_back({f.msg->conv, f.msg->seq});
+    else it->seq = std::max(it->seq, f.msg->seq);
+    if (queue_.empty() || ++written_since_save_ >= cursor_save_every) flush_cursors();
+  }
+  if (sync_waiting_for_drain_ && queue_.size() < ctx_.cfg.send_queue_max_frames / 4) {
+    sync_waiting_for_drain_ = false;
+    sync_round();
+  }
+  pump();
+}
+
+void session::flush_cursors() {
+  for (auto& p : unsaved_cursors_) ctx_.chat.storage().advance_cursor(app_, user_, device_, p.conv, p.seq);
+  unsaved_cursors_.clear();
+  written_since_save_ = 0;
+}
+
+void session::close(unsigned short code, const char* reason) {
+  if (closing_ || gone_) return;
+  closing_ = true;
+  close_code_ = code;
+  close_reason_ = reason;
+  close_started_ms_ = core::steady_ms();
+  // Keep only the frame being written; the rest is recovered by sync.
+  while (queue_.size() > (writing_ ? 1u : 0u)) {
+    queued_bytes_ -= queue_.back().text->size();
+    queue_.pop_back();
+  }
+  pump();
+}
+
+void session::check_timeouts(std::int64_t now) {
+  if (gone_) return;
+  if (closing_) {
+    if (now - close_started_ms_ > close_grace_ms) abort_transport();
+    return;
+  }
+  if (!logged_in_ && now - opened_ms_ > static_cast<std::int64_t>(ctx_.cfg.login_timeout_s) * 1000) {
+    chat::metrics::inc(ctx_.metrics.idle_closes);
+    close(core::close_code::login_timeout, "login timeout");
+  } else if (now - last_activity_ms_ > static_cast<std::int64_t>(ctx_.cfg.idle_timeout_s) * 1000) {
+    chat::metrics::inc(ctx_.metrics.idle_closes);
+    close(core::close_code::idle_timeout, "idle timeout: send heartbeats");
+  }
+}
+
+}  // namespace chorus::gateway

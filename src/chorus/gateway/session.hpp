@@ -1,0 +1,136 @@
+// A client's session, independent of the transport: login state, the
+// protocol's actions, the bounded send queue with its single writer, the
+// inbox that keeps pushes in order and exactly once, and sync rounds. Lives on
+// one shard and is touched only by that shard's thread; store callbacks come
+// back by posting to the shard. ws_session supplies the WebSocket transport.
+#pragma once
+
+#include "chorus/chat/endpoint.hpp"
+#include "chorus/chat/inbox.hpp"
+#include "chorus/core/codes.hpp"
+#include "chorus/gateway/context.hpp"
+#include "chorus/gateway/rate_limiter.hpp"
+#include "chorus/protocol/fields.hpp"
+#include "chorus/protocol/request.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json/object.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace chorus::gateway {
+
+class shard;
+
+class session : public chat::endpoint, public std::enable_shared_from_this<session> {
+ public:
+  session(context& ctx, shard& sh);
+  virtual ~session();
+
+  const std::string& app() const noexcept override { return app_; }
+  const std::string& user() const noexcept override { return user_; }
+  std::uint64_t session_id() const noexcept override { return id_; }
+  void offer(const std::shared_ptr<const chat::delivery>& d) override;
+  void on_membership(const chat::membership_change& c) override;
+
+  // Starts the closing handshake with `code`; queued frames are dropped (the
+  // client recovers them by sync).
+  void close(unsigned short code, const char* reason);
+  // Called by the shard's sweep once a second.
+  void check_timeouts(std::int64_t now_ms);
+
+ protected:
+  // The transport: one write outstanding at a time, completed by on_written().
+  virtual void write_frame(const std::string& text) = 0;
+  virtual void close_transport(unsigned short code, std::string reason) = 0;
+  virtual void abort_transport() = 0;  // drop the TCP connection now
+
+  void on_open();
+  void on_frame(std::string_view text, bool binary);
+  void on_written(bool ok);
+  void on_gone();  // the transport is finished; leave every index
+
+  shard& shard_;
+  context& ctx_;
+
+ private:
+  struct out_frame {
+    std::shared_ptr<const std::string> text;
+    std::shared_ptr<const chat::delivery> msg;  // set for a message push
+  };
+  using reply_fn = void (session::*)(const protocol::request&);
+
+  // Actions (session_actions.cpp).
+  void dispatch(const protocol::request& r);
+  void do_login(const protocol::request& r);
+  void do_heartbeat(const protocol::request& r);
+  void do_sendmsg(const protocol::request& r);
+  void do_ack(const protocol::request& r);
+  void do_sync(const protocol::request& r);
+  void do_history(const protocol::request& r);
+  void do_join(const protocol::request& r);
+  void do_leave(const protocol::request& r);
+  void do_rooms(const protocol::request& r);
+  void finish_login(std::string seq, std::string action);
+  bool require_login(const protocol::request& r);
+  // The conversation named by conv / toUid / groupsId, if this user is in it.
+  std::string resolve_conv(const protocol::request& r, const protocol::conv_ref& ref);
+
+  // Sending (session.cpp).
+  void respond(std::string_view seq, std::string_view action, core::code c, std::string_view msg = {},
+               boost::json::object data = {});
+  void enqueue(out_frame f);
+  void pump();
+  void flush_cursors();
+  // A store callback that brings its result back to this session's shard
+  // and runs `f` there, if the session is still open. The session stays
+  // alive until then, and is never released on the store's thread.
+  template <class R, class F>
+  std::function<void(R)> back_on_shard(F f) {
+    return [self = shared_from_this(), f = std::move(f)](R r) mutable {
+      auto& io = self->shard_io();
+      boost::asio::post(io, [self = std::move(self), f = std::move(f), r = std::move(r)]() mutable {
+        if (!self->gone_) f(std::move(r));
+      });
+    };
+  }
+  boost::asio::io_context& shard_io() noexcept;
+
+  // Sync (session_sync.cpp).
+  void start_sync(std::string seq);
+  void sync_round();
+  void on_sync_result(store::sync_result r);
+
+  std::uint64_t id_;
+  std::string app_, user_, device_, to_uid_, login_room_;
+  bool logged_in_ = false;
+  bool login_pending_ = false;
+  bool manual_ack_ = false;
+
+  chat::inbox inbox_;
+  std::vector<std::string> sync_waiters_;  // seqs of sync requests to answer when caught up
+  std::size_t sync_count_ = 0;
+  bool sync_waiting_for_drain_ = false;
+
+  std::deque<out_frame> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  std::vector<store::position> unsaved_cursors_;
+  std::size_t written_since_save_ = 0;
+
+  rate_limiter limiter_;
+  unsigned refusals_ = 0;
+  std::int64_t opened_ms_ = 0, last_activity_ms_ = 0, close_started_ms_ = 0;
+  bool closing_ = false;
+  bool transport_closing_ = false;
+  unsigned short close_code_ = 0;
+  std::string close_reason_;
+  bool gone_ = false;
+};
+
+}  // namespace chorus::gateway

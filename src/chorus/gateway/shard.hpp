@@ -1,0 +1,53 @@
+// A shard: one thread, one io_context, the sessions that live on it and its
+// hub (who is connected here). Work for a shard from another thread arrives by
+// post(). A once-a-second sweep closes idle sessions and finishes stuck
+// closes, so sessions carry no timer of their own.
+#pragma once
+
+#include "chorus/chat/hub.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <thread>
+#include <unordered_set>
+
+namespace chorus::gateway {
+
+class session;
+
+class shard {
+ public:
+  explicit shard(unsigned index);
+  ~shard();
+
+  unsigned index() const noexcept { return index_; }
+  boost::asio::io_context& io() noexcept { return io_; }
+  chat::hub& hub() noexcept { return hub_; }
+
+  void start();  // runs the io_context on a new thread
+  void join();   // after stop
+  void stop();   // ends the io_context loop
+
+  // On the shard thread only.
+  void attach(session* s) { sessions_.insert(s); }
+  void detach(session* s) { sessions_.erase(s); }
+  std::size_t session_count() const noexcept { return sessions_.size(); }
+  // Closes every session with `code` (going away at shutdown).
+  void close_all(unsigned short code, const char* reason);
+
+  void post(std::function<void()> f);
+
+ private:
+  void sweep();
+
+  unsigned index_;
+  boost::asio::io_context io_{1};
+  boost::asio::steady_timer sweep_timer_{io_};
+  chat::hub hub_;
+  std::unordered_set<session*> sessions_;
+  std::thread thread_;
+};
+
+}  // namespace chorus::gateway

@@ -1,0 +1,68 @@
+#include "chorus/protocol/request.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+
+namespace chorus::protocol {
+
+namespace json = boost::json;
+
+namespace {
+// The seq is echoed in the response, so accept what the Go clients sent
+// (a string, sometimes a number) but nothing structured or huge.
+bool read_seq(const json::value& v, std::string& out) {
+  if (v.is_string()) {
+    if (v.get_string().size() > max_seq_length) return false;
+    out.assign(v.get_string().data(), v.get_string().size());
+    return true;
+  }
+  if (v.is_int64()) { out = std::to_string(v.get_int64()); return true; }
+  if (v.is_uint64()) { out = std::to_string(v.get_uint64()); return true; }
+  return false;
+}
+}  // namespace
+
+parse_result parse_request(std::string_view frame) {
+  parse_result r;
+  json::parse_options opt;
+  opt.max_depth = max_json_depth;
+  opt.allow_invalid_utf8 = false;
+  std::error_code ec;
+  json::value v = json::parse(frame, ec, {}, opt);
+  if (ec) {
+    r.code = core::code::malformed_frame;
+    r.error = "malformed JSON: " + ec.message();
+    return r;
+  }
+  if (!v.is_object()) {
+    r.code = core::code::malformed_frame;
+    r.error = "a frame must be a JSON object";
+    return r;
+  }
+  auto& obj = v.get_object();
+  if (auto* s = obj.if_contains("seq"); s && !s->is_null()) {
+    if (!read_seq(*s, r.req.seq)) {
+      r.code = core::code::bad_parameter;
+      r.error = "seq must be a string of at most 128 bytes";
+      return r;
+    }
+  }
+  auto* a = obj.if_contains("action");
+  if (!a || !a->is_string() || a->get_string().empty() || a->get_string().size() > max_action_length) {
+    r.code = core::code::bad_parameter;
+    r.error = "action must be a non-empty string";
+    return r;
+  }
+  r.req.action.assign(a->get_string().data(), a->get_string().size());
+  if (auto* d = obj.if_contains("data"); d && !d->is_null()) {
+    if (!d->is_object()) {
+      r.code = core::code::bad_parameter;
+      r.error = "data must be an object";
+      return r;
+    }
+    r.req.data = std::move(d->get_object());
+  }
+  return r;
+}
+
+}  // namespace chorus::protocol

@@ -1,0 +1,127 @@
+#include "chorus/server/node.hpp"
+
+#include "chorus/chat/metrics.hpp"
+#include "chorus/chat/presence.hpp"
+#include "chorus/chat/service.hpp"
+#include "chorus/core/clock.hpp"
+#include "chorus/gateway/context.hpp"
+#include "chorus/gateway/listener.hpp"
+#include "chorus/gateway/shard.hpp"
+#include "chorus/server/local_fanout.hpp"
+#include "chorus/store/sqlite/sqlite_store.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+namespace chorus::server {
+
+namespace net = boost::asio;
+
+struct node::parts {
+  core::config cfg;
+  chat::metrics metrics;
+  chat::presence presence;
+  std::unique_ptr<store::sqlite::sqlite_store> store;
+  std::vector<std::unique_ptr<gateway::shard>> shards;
+  std::unique_ptr<local_fanout> fanout;
+  std::unique_ptr<chat::service> chat;
+  std::unique_ptr<gateway::context> ctx;
+  std::vector<std::shared_ptr<gateway::listener>> listeners;
+};
+
+namespace {
+void store_metrics(const store::sqlite::store_stats& s, std::string& out) {
+  auto line = [&](const char* name, const char* type, const char* help, std::uint64_t v) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ")
+        .append(type).append("\n").append(name).append(" ").append(std::to_string(v)).append("\n");
+  };
+  line("chorus_store_batches_total", "counter", "Store transactions (group commits).", s.batches.load());
+  line("chorus_store_writes_total", "counter", "Writes committed in those transactions.", s.writes.load());
+  line("chorus_store_failed_batches_total", "counter", "Store transactions rolled back.", s.failed_batches.load());
+  line("chorus_store_commit_seconds_total", "counter", "Time spent writing batches, in seconds.",
+       s.commit_us_total.load() / 1000000);
+  line("chorus_store_commit_microseconds_total", "counter", "Time spent writing batches, in microseconds.",
+       s.commit_us_total.load());
+  line("chorus_store_max_batch", "gauge", "Largest batch written.", s.max_batch.load());
+}
+}  // namespace
+
+node::node(core::config cfg) : p_(std::make_unique<parts>()) {
+  p_->cfg = std::move(cfg);
+  auto& c = p_->cfg;
+  store::sqlite::options so;
+  so.path = c.db_path;
+  so.full_sync = c.sync == core::sqlite_sync::full;
+  so.node_id = c.node_id;
+  so.batch_max = c.store_batch_max;
+  p_->store = std::make_unique<store::sqlite::sqlite_store>(so);
+
+  for (unsigned i = 0; i < c.threads; ++i) p_->shards.push_back(std::make_unique<gateway::shard>(i));
+  p_->fanout = std::make_unique<local_fanout>(p_->shards);
+  p_->chat = std::make_unique<chat::service>(*p_->store, *p_->fanout, p_->presence, p_->metrics);
+  p_->ctx.reset(new gateway::context{c, *p_->chat, p_->metrics, gateway::authenticator(c)});
+  p_->ctx->shards = &p_->shards;
+  p_->ctx->started_ms = core::unix_ms();
+  auto* st = p_->store.get();
+  p_->ctx->extra_metrics = [st](std::string& out) { store_metrics(st->stats(), out); };
+
+  // The first acceptor picks the port (it may be 0); the others share it.
+  auto at = net::ip::tcp::endpoint(net::ip::make_address(c.listen_address), c.port);
+  for (auto& sh : p_->shards) {
+    auto l = std::make_shared<gateway::listener>(*p_->ctx, *sh, at);
+    at = l->local_endpoint();
+    p_->listeners.push_back(std::move(l));
+  }
+}
+
+node::~node() = default;
+
+int node::run() {
+  auto& c = p_->cfg;
+  for (auto& sh : p_->shards) sh->start();
+  for (auto& l : p_->listeners) l->run();
+  p_->ctx->ready = true;
+  auto at = p_->listeners.front()->local_endpoint();
+  spdlog::info("chorusd listening on http://{}:{} ({} shards, auth {}, store sqlite {})", at.address().to_string(),
+               at.port(), p_->shards.size(), c.auth == core::auth_mode::open ? "open" : "jwt", c.db_path);
+
+  net::io_context signals_io;
+  net::signal_set signals(signals_io, SIGINT, SIGTERM);
+  int caught = 0;
+  signals.async_wait([&](boost::system::error_code, int sig) { caught = sig; });
+  signals_io.run();
+  spdlog::info("signal {}: shutting down", caught);
+
+  p_->ctx->ready = false;
+  for (auto& l : p_->listeners) l->stop();
+  for (auto& sh : p_->shards) {
+    auto* s = sh.get();
+    s->post([s] { s->close_all(1001, "server shutting down"); });
+  }
+  // Give sessions a moment to finish their close handshakes.
+  auto deadline = core::steady_ms() + 3000;
+  for (;;) {
+    std::atomic<std::size_t> left{0};
+    std::atomic<unsigned> counted{0};
+    for (auto& sh : p_->shards) {
+      auto* s = sh.get();
+      s->post([s, &left, &counted] {
+        left += s->session_count();
+        ++counted;
+      });
+    }
+    while (counted.load() < p_->shards.size()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (left.load() == 0 || core::steady_ms() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (auto& sh : p_->shards) sh->stop();
+  for (auto& sh : p_->shards) sh->join();
+  p_->store->flush();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace chorus::server

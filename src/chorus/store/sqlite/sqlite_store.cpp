@@ -1,0 +1,175 @@
+#include "chorus/store/sqlite/sqlite_store.hpp"
+
+#include "chorus/store/sqlite/reader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace chorus::store::sqlite {
+
+sqlite_store::sqlite_store(options o) : opt_(std::move(o)) {
+  // The writer creates the schema before the reader opens read-only.
+  writer_ = std::make_unique<writer>(opt_.path, opt_.full_sync, opt_.node_id);
+  reader_ = std::make_unique<reader>(opt_.path);
+  wthread_ = std::thread([this] { write_loop(); });
+  rthread_ = std::thread([this] { read_loop(); });
+}
+
+sqlite_store::~sqlite_store() {
+  {
+    std::lock_guard lock(wmu_);
+    stopping_ = true;
+  }
+  wcv_.notify_all();
+  wthread_.join();
+  {
+    std::lock_guard lock(rmu_);
+    rstopping_ = true;
+  }
+  rcv_.notify_all();
+  rthread_.join();
+}
+
+void sqlite_store::submit(write_op op) {
+  {
+    std::lock_guard lock(wmu_);
+    wq_.push_back(std::move(op));
+    ++submitted_;
+  }
+  wcv_.notify_one();
+}
+
+void sqlite_store::append(append_request r, std::function<void(append_result)> done) {
+  submit(append_op{std::move(r), std::move(done), {}});
+}
+
+void sqlite_store::join(std::string app, std::string room, std::string user,
+                        std::function<void(join_result)> done) {
+  submit(join_op{std::move(app), std::move(room), std::move(user), std::move(done), {}});
+}
+
+void sqlite_store::leave(std::string app, std::string room, std::string user,
+                         std::function<void(leave_result)> done) {
+  submit(leave_op{std::move(app), std::move(room), std::move(user), std::move(done), {}});
+}
+
+void sqlite_store::advance_cursor(std::string app, std::string user, std::string device,
+                                  std::string conv, std::uint64_t seq) {
+  {
+    std::lock_guard lock(wmu_);
+    auto& c = cursors_[{std::move(app), std::move(user), std::move(device), std::move(conv)}];
+    c = std::max(c, seq);
+  }
+  wcv_.notify_one();
+}
+
+void sqlite_store::flush() {
+  std::unique_lock lock(wmu_);
+  auto target = submitted_;
+  wcv_.notify_one();
+  flushed_cv_.wait(lock, [&] { return completed_ >= target && cursors_.empty() && !busy_; });
+}
+
+void sqlite_store::write_loop() {
+  std::vector<write_op> batch;
+  cursor_map cursors;
+  for (;;) {
+    {
+      std::unique_lock lock(wmu_);
+      wcv_.wait(lock, [&] { return stopping_ || !wq_.empty() || !cursors_.empty(); });
+      if (wq_.empty() && cursors_.empty()) return;  // stopping, and drained
+      while (!wq_.empty() && batch.size() < opt_.batch_max) {
+        batch.push_back(std::move(wq_.front()));
+        wq_.pop_front();
+      }
+      cursors.swap(cursors_);
+      busy_ = true;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    bool ok = writer_->run(batch, cursors);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    stats_.batches.fetch_add(1, std::memory_order_relaxed);
+    stats_.writes.fetch_add(batch.size(), std::memory_order_relaxed);
+    stats_.commit_us_total.fetch_add(static_cast<std::uint64_t>(us.count()), std::memory_order_relaxed);
+    if (batch.size() > stats_.max_batch.load(std::memory_order_relaxed))
+      stats_.max_batch.store(batch.size(), std::memory_order_relaxed);
+    if (!ok) stats_.failed_batches.fetch_add(1, std::memory_order_relaxed);
+    // Callbacks after the commit, in commit order: nothing is announced that
+    // is not durable.
+    for (auto& op : batch) std::visit([](auto& o) { if (o.done) o.done(std::move(o.res)); }, op);
+    {
+      std::lock_guard lock(wmu_);
+      completed_ += batch.size();
+      busy_ = false;
+    }
+    flushed_cv_.notify_all();
+    batch.clear();
+    cursors.clear();
+  }
+}
+
+void sqlite_store::read(std::function<void(reader&)> job) {
+  {
+    std::lock_guard lock(rmu_);
+    rq_.push_back(std::move(job));
+  }
+  rcv_.notify_one();
+}
+
+void sqlite_store::read_loop() {
+  for (;;) {
+    std::function<void(reader&)> job;
+    {
+      std::unique_lock lock(rmu_);
+      rcv_.wait(lock, [&] { return rstopping_ || !rq_.empty(); });
+      if (rq_.empty()) return;
+      job = std::move(rq_.front());
+      rq_.pop_front();
+    }
+    job(*reader_);
+  }
+}
+
+namespace {
+// Runs a query, turning a SQLite failure into status::error for the caller.
+template <class Result, class Query>
+void guarded(Query&& q, const std::function<void(Result)>& done) {
+  Result res;
+  try {
+    res = q();
+  } catch (const sqlite_error& e) {
+    spdlog::error("store: read failed: {}", e.what());
+    res = Result{};
+    res.st = status::error;
+  }
+  done(std::move(res));
+}
+}  // namespace
+
+void sqlite_store::sync(sync_request r, std::function<void(sync_result)> done) {
+  read([r = std::move(r), done = std::move(done)](reader& rd) {
+    guarded<sync_result>([&] { return rd.sync(r); }, done);
+  });
+}
+
+void sqlite_store::history(history_request r, std::function<void(history_result)> done) {
+  read([r = std::move(r), done = std::move(done)](reader& rd) {
+    guarded<history_result>([&] { return rd.history(r); }, done);
+  });
+}
+
+void sqlite_store::room_members(std::string app, std::string room,
+                                std::function<void(members_result)> done) {
+  read([app = std::move(app), room = std::move(room), done = std::move(done)](reader& rd) {
+    guarded<members_result>([&] { return rd.room_members(app, room); }, done);
+  });
+}
+
+void sqlite_store::rooms(std::string app, std::function<void(rooms_result)> done) {
+  read([app = std::move(app), done = std::move(done)](reader& rd) {
+    guarded<rooms_result>([&] { return rd.rooms(app); }, done);
+  });
+}
+
+}  // namespace chorus::store::sqlite

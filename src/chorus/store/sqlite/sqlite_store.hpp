@@ -1,0 +1,85 @@
+// The embedded store: SQLite in WAL mode with one writer thread doing group
+// commit (all writes waiting when it wakes go into one transaction, one fsync)
+// and one reader thread on its own connection. Public calls are thread-safe;
+// write callbacks run on the writer thread in commit order, read callbacks on
+// the reader thread.
+#pragma once
+
+#include "chorus/store/sqlite/writer.hpp"
+#include "chorus/store/store.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace chorus::store::sqlite {
+
+struct options {
+  std::string path = "chorus.db";
+  bool full_sync = true;
+  unsigned node_id = 0;
+  std::size_t batch_max = 1024;
+};
+
+// Counters the metrics page reads; updated by the writer thread.
+struct store_stats {
+  std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> writes{0};
+  std::atomic<std::uint64_t> failed_batches{0};
+  std::atomic<std::uint64_t> commit_us_total{0};
+  std::atomic<std::uint64_t> max_batch{0};
+};
+
+class sqlite_store final : public store {
+ public:
+  // Opens (creating if needed) the database; throws sqlite_error on failure.
+  explicit sqlite_store(options o);
+  ~sqlite_store() override;  // drains the queue, then stops both threads
+
+  void append(append_request r, std::function<void(append_result)> done) override;
+  void join(std::string app, std::string room, std::string user,
+            std::function<void(join_result)> done) override;
+  void leave(std::string app, std::string room, std::string user,
+             std::function<void(leave_result)> done) override;
+  void advance_cursor(std::string app, std::string user, std::string device, std::string conv,
+                      std::uint64_t seq) override;
+  void sync(sync_request r, std::function<void(sync_result)> done) override;
+  void history(history_request r, std::function<void(history_result)> done) override;
+  void room_members(std::string app, std::string room,
+                    std::function<void(members_result)> done) override;
+  void rooms(std::string app, std::function<void(rooms_result)> done) override;
+  void flush() override;
+
+  const store_stats& stats() const noexcept { return stats_; }
+
+ private:
+  void submit(write_op op);
+  void read(std::function<void(class reader&)> job);
+  void write_loop();
+  void read_loop();
+
+  options opt_;
+  store_stats stats_;
+
+  std::mutex wmu_;
+  std::condition_variable wcv_, flushed_cv_;
+  std::deque<write_op> wq_;
+  cursor_map cursors_;
+  std::uint64_t submitted_ = 0, completed_ = 0;
+  bool stopping_ = false;
+  bool busy_ = false;  // a batch is being written
+
+  std::mutex rmu_;
+  std::condition_variable rcv_;
+  std::deque<std::function<void(class reader&)>> rq_;
+  bool rstopping_ = false;
+
+  std::unique_ptr<writer> writer_;
+  std::unique_ptr<class reader> reader_;
+  std::thread wthread_, rthread_;
+};
+
+}  // namespace chorus::store::sqlite

@@ -1,0 +1,146 @@
+#include "chorus/store/sqlite/writer.hpp"
+
+#include "chorus/core/clock.hpp"
+#include "chorus/core/ids.hpp"
+#include "chorus/store/sqlite/schema.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace chorus::store::sqlite {
+
+struct writer::statements {
+  explicit statements(const connection& c)
+      : begin(c, "BEGIN IMMEDIATE"),
+        commit(c, "COMMIT"),
+        rollback(c, "ROLLBACK"),
+        find_idem(c,
+                  "SELECT conv, seq, id, to_user, room, type, content, ts FROM messages "
+                  "WHERE app=? AND sender=? AND client_msg_id=?"),
+        max_seq(c, "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE app=? AND conv=?"),
+        insert_msg(c,
+                   "INSERT INTO messages(app, conv, seq, id, sender, client_msg_id, to_user, room, "
+                   "type, content, ts) VALUES(?,?,?,?,?,?,?,?,?,?,?)"),
+        is_member(c, "SELECT 1 FROM members WHERE app=? AND user=? AND conv=?"),
+        member_seq(c, "SELECT joined_seq FROM members WHERE app=? AND user=? AND conv=?"),
+        add_member(c, "INSERT OR IGNORE INTO members(app, user, conv, joined_seq) VALUES(?,?,?,?)"),
+        del_member(c, "DELETE FROM members WHERE app=? AND user=? AND conv=?"),
+        put_cursor(c,
+                   "INSERT INTO cursors(app, user, device, conv, seq) VALUES(?,?,?,?,?) "
+                   "ON CONFLICT(app, user, device, conv) DO UPDATE SET seq=max(seq, excluded.seq)") {}
+  statement begin, commit, rollback, find_idem, max_seq, insert_msg, is_member, member_seq,
+      add_member, del_member, put_cursor;
+};
+
+writer::writer(const std::string& path, bool full_sync, unsigned node_id)
+    : db_(path, false), ids_(node_id) {
+  prepare_writer(db_, full_sync);
+  st_ = std::make_unique<statements>(db_);
+}
+
+writer::~writer() = default;
+
+std::uint64_t& writer::last_seq(const std::string& app, const std::string& conv) {
+  std::string key = app + '\n' + conv;
+  auto it = last_seq_.find(key);
+  if (it != last_seq_.end()) return it->second;
+  auto& q = st_->max_seq.bind_all(app, conv);
+  q.step();
+  auto seq = q.uint64(0);
+  q.reset();
+  return last_seq_.emplace(std::move(key), seq).first->second;
+}
+
+bool writer::is_member(const std::string& app, const std::string& user, const std::string& conv) {
+  auto& q = st_->is_member.bind_all(app, user, conv);
+  bool yes = q.step();
+  q.reset();
+  return yes;
+}
+
+void writer::apply(append_op& op) {
+  auto& m = op.req.msg;
+  if (!m.client_msg_id.empty()) {
+    auto& q = st_->find_idem.bind_all(m.app, m.from, m.client_msg_id);
+    if (q.step()) {
+      op.res.duplicate = true;
+      auto& f = op.res.msg;
+      f = m;
+      f.conv = q.text(0);
+      f.seq = q.uint64(1);
+      f.id = q.text(2);
+      f.to = q.text(3);
+      f.room = q.text(4);
+      f.type = q.text(5);
+      f.content = q.text(6);
+      f.ts_ms = q.int64(7);
+      q.reset();
+      return;
+    }
+    q.reset();
+  }
+  if (op.req.require_member && !is_member(m.app, m.from, m.conv)) {
+    op.res.st = status::not_member;
+    return;
+  }
+  auto& seq = last_seq(m.app, m.conv);
+  if (seq == 0 && !core::is_room_conv(m.conv)) {
+    // First message of a direct conversation: both ends become members.
+    st_->add_member.bind_all(m.app, m.from, m.conv, std::uint64_t{0}).run();
+    st_->add_member.bind_all(m.app, m.to, m.conv, std::uint64_t{0}).run();
+  }
+  m.seq = seq + 1;
+  m.id = core::snowflake::to_string(ids_.next());
+  m.ts_ms = core::unix_ms();
+  st_->insert_msg
+      .bind_all(m.app, m.conv, m.seq, m.id, m.from, m.client_msg_id, m.to, m.room, m.type, m.content,
+                m.ts_ms)
+      .run();
+  seq = m.seq;
+  op.res.msg = m;
+}
+
+void writer::apply(join_op& op) {
+  auto conv = core::room_conv(op.room);
+  auto& q = st_->member_seq.bind_all(op.app, op.user, conv);
+  if (q.step()) {
+    op.res.joined_seq = q.uint64(0);
+    q.reset();
+    return;
+  }
+  q.reset();
+  op.res.joined = true;
+  op.res.joined_seq = last_seq(op.app, conv);
+  st_->add_member.bind_all(op.app, op.user, conv, op.res.joined_seq).run();
+}
+
+void writer::apply(leave_op& op) {
+  st_->del_member.bind_all(op.app, op.user, core::room_conv(op.room)).run();
+  op.res.left = sqlite3_changes(db_.get()) > 0;
+}
+
+bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors) {
+  try {
+    st_->begin.bind_all().run();
+    for (auto& op : ops) std::visit([this](auto& o) { apply(o); }, op);
+    for (auto& [k, seq] : cursors) {
+      auto& [app, user, device, conv] = k;
+      st_->put_cursor.bind_all(app, user, device, conv, seq).run();
+    }
+    st_->commit.bind_all().run();
+    return true;
+  } catch (const sqlite_error& e) {
+    spdlog::error("store: batch of {} writes failed and was rolled back: {}", ops.size(), e.what());
+    try {
+      st_->rollback.bind_all().run();
+    } catch (const sqlite_error&) {
+      // Already rolled back by SQLite itself (e.g. SQLITE_FULL).
+    }
+    // The cached sequence numbers may name rows that were rolled back.
+    last_seq_.clear();
+    for (auto& op : ops)
+      std::visit([](auto& o) { o.res = {}; o.res.st = status::error; }, op);
+    return false;
+  }
+}
+
+}  // namespace chorus::store::sqlite

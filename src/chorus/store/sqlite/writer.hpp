@@ -1,0 +1,64 @@
+// The SQLite writer: runs one batch of writes in one transaction (group
+// commit) and fills in each write's result. Keeps the last convSeq of each
+// conversation in memory so that an append costs one insert. Owned by the
+// store's writer thread; not thread-safe.
+#pragma once
+
+#include "chorus/core/snowflake.hpp"
+#include "chorus/store/sqlite/statement.hpp"
+#include "chorus/store/store.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace chorus::store::sqlite {
+
+struct append_op {
+  append_request req;
+  std::function<void(append_result)> done;
+  append_result res;
+};
+struct join_op {
+  std::string app, room, user;
+  std::function<void(join_result)> done;
+  join_result res;
+};
+struct leave_op {
+  std::string app, room, user;
+  std::function<void(leave_result)> done;
+  leave_result res;
+};
+using write_op = std::variant<append_op, join_op, leave_op>;
+
+// (app, user, device, conv) -> seq; the newest of a batch wins.
+using cursor_map = std::map<std::tuple<std::string, std::string, std::string, std::string>, std::uint64_t>;
+
+class writer {
+ public:
+  writer(const std::string& path, bool full_sync, unsigned node_id);
+  ~writer();
+
+  // Runs the batch in one transaction. On failure every result is
+  // status::error and nothing of the batch is kept. Returns whether it committed.
+  bool run(std::vector<write_op>& ops, const cursor_map& cursors);
+
+ private:
+  void apply(append_op& op);
+  void apply(join_op& op);
+  void apply(leave_op& op);
+  std::uint64_t& last_seq(const std::string& app, const std::string& conv);
+  bool is_member(const std::string& app, const std::string& user, const std::string& conv);
+
+  connection db_;
+  core::snowflake ids_;
+  std::unordered_map<std::string, std::uint64_t> last_seq_;  // app '\n' conv -> seq
+  struct statements;
+  std::unique_ptr<statements> st_;
+};
+
+}  // namespace chorus::store::sqlite

@@ -1,0 +1,122 @@
+// The storage interface: durable messages with a gap-free sequence per
+// conversation, idempotent appends, room membership and per-device delivery
+// cursors. Two implementations pass one contract suite
+// (tests/unit/store/store_contract_test.cpp): memory_store (tests) and
+// sqlite_store (the embedded default); PostgreSQL slots in behind it.
+//
+// Every call returns at once; its callback runs later, on a thread of the
+// store's choosing (a writer or reader thread; the caller's own thread for the
+// memory store). Callbacks must be short and must not block: post real work
+// to its owner. Writes complete in the order they were committed, so the
+// callbacks of one conversation's appends run in convSeq order.
+#pragma once
+
+#include "chorus/core/message.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace chorus::store {
+
+enum class status {
+  ok,
+  not_member,  // the user may not read or write this conversation
+  error,       // the store failed; nothing was written
+};
+
+struct append_request {
+  core::message msg;           // app, conv, from, to, room, type, content, client_msg_id
+  bool require_member = false; // room: the sender must be a member
+};
+
+struct append_result {
+  status st = status::ok;
+  bool duplicate = false;  // the (app, from, client_msg_id) was seen: `msg` is the first one
+  core::message msg;       // with id, seq and ts_ms set
+};
+
+struct join_result {
+  status st = status::ok;
+  bool joined = false;          // false: was a member already
+  std::uint64_t joined_seq = 0; // messages after this one are the member's
+};
+
+struct leave_result {
+  status st = status::ok;
+  bool left = false;  // false: was not a member
+};
+
+struct position {
+  std::string conv;
+  std::uint64_t seq = 0;  // everything up to and including seq is delivered
+};
+
+struct sync_request {
+  std::string app, user, device;
+  std::vector<position> known;  // what this session delivered already (overrides older cursors)
+  std::size_t limit = 500;
+};
+
+struct sync_result {
+  status st = status::ok;
+  std::vector<position> convs;        // every conversation of the user, with the point delivery starts after
+  std::vector<core::message> missed;  // by conversation, then convSeq ascending
+  bool more = false;                  // the limit cut the result short: ask again
+};
+
+struct history_request {
+  std::string app, user, conv;
+  std::uint64_t before = 0;  // 0: the newest
+  std::size_t limit = 50;
+};
+
+struct history_result {
+  status st = status::ok;
+  std::vector<core::message> messages;  // convSeq descending
+};
+
+struct room_info {
+  std::string room;
+  std::size_t members = 0;
+};
+
+struct members_result {
+  status st = status::ok;
+  std::vector<std::string> users;
+};
+
+struct rooms_result {
+  status st = status::ok;
+  std::vector<room_info> rooms;
+};
+
+class store {
+ public:
+  virtual ~store() = default;
+
+  // Stores a message and gives it the next convSeq, or returns the first
+  // result of an earlier append with the same (app, from, client_msg_id).
+  // A direct conversation makes both users members on its first message.
+  virtual void append(append_request r, std::function<void(append_result)> done) = 0;
+  virtual void join(std::string app, std::string room, std::string user,
+                    std::function<void(join_result)> done) = 0;
+  virtual void leave(std::string app, std::string room, std::string user,
+                     std::function<void(leave_result)> done) = 0;
+  // Moves a device's cursor forward (never back). Fire and forget: cursors of
+  // one batch are coalesced into one write each.
+  virtual void advance_cursor(std::string app, std::string user, std::string device,
+                              std::string conv, std::uint64_t seq) = 0;
+
+  virtual void sync(sync_request r, std::function<void(sync_result)> done) = 0;
+  virtual void history(history_request r, std::function<void(history_result)> done) = 0;
+  virtual void room_members(std::string app, std::string room,
+                            std::function<void(members_result)> done) = 0;
+  virtual void rooms(std::string app, std::function<void(rooms_result)> done) = 0;
+
+  // Blocks until every write accepted so far is committed (shutdown, tests).
+  virtual void flush() = 0;
+};
+
+}  // namespace chorus::store
