@@ -1,0 +1,50 @@
+#include "chorus/protocol/encode.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+using namespace chorus;
+
+TEST(Encode, ResponseEnvelope) {
+  auto v = boost::json::parse(protocol::response("7", "login", core::code::not_logged_in)).as_object();
+  EXPECT_EQ(v.at("seq").as_string(), "7");
+  EXPECT_EQ(v.at("action").as_string(), "login");
+  auto& r = v.at("response").as_object();
+  EXPECT_EQ(r.at("code").as_int64(), 1000);
+  EXPECT_EQ(r.at("msg").as_string(), "not logged in");
+  EXPECT_TRUE(r.at("data").is_object());
+}
+
+TEST(Encode, MessagePushHasTheGoSystemsFields) {
+  core::message m;
+  m.app = "101";
+  m.conv = "d:1|2";
+  m.seq = 17;
+  m.id = "00000000000000ff";
+  m.from = "1";
+  m.to = "2";
+  m.room = "0";
+  m.type = "text";
+  m.content = "<b>hi</b> \"quoted\"";
+  m.ts_ms = 1700000000123;
+  auto v = boost::json::parse(protocol::message_push(m)).as_object();
+  EXPECT_EQ(v.at("code").as_int64(), 200);
+  EXPECT_EQ(v.at("msg").as_string(), "success");
+  auto& d = v.at("data").as_object();
+  EXPECT_EQ(d.at("action").as_string(), "sendmsg");
+  EXPECT_EQ(d.at("msgId").as_string(), "00000000000000ff");
+  EXPECT_EQ(d.at("msgType").as_string(), "text");
+  EXPECT_EQ(d.at("content").as_string(), "<b>hi</b> \"quoted\"");
+  EXPECT_EQ(d.at("from").as_string(), "1");
+  EXPECT_EQ(d.at("to").as_string(), "2");
+  EXPECT_EQ(d.at("groupsId").as_string(), "0");
+  EXPECT_EQ(d.at("msgTimestamp").as_string(), "1700000000");
+  EXPECT_EQ(d.at("conv").as_string(), "d:1|2");
+  EXPECT_EQ(d.at("convSeq").to_number<std::uint64_t>(), 17u);
+}
+
+TEST(Encode, EventPush) {
+  auto v = boost::json::parse(protocol::event_push("enter", {{"from", "3"}, {"groupsId", "1"}})).as_object();
+  EXPECT_EQ(v.at("data").at("action").as_string(), "enter");
+  EXPECT_EQ(v.at("data").at("from").as_string(), "3");
+}

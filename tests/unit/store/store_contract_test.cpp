@@ -1,0 +1,350 @@
+// The storage contract: one suite, run against every store (LevelDB's memenv
+// idea). A store that passes it can back a node.
+#include "chorus/core/ids.hpp"
+#include "chorus/store/memory_store.hpp"
+#include "chorus/store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+using namespace chorus;
+using store::status;
+
+namespace {
+
+// Calls an asynchronous store method and waits for its result.
+template <class R, class Call>
+R wait_for(Call&& call) {
+  std::promise<R> p;
+  auto f = p.get_future();
+  call([&p](R r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+struct factory {
+  std::string name;
+  std::function<std::unique_ptr<store::store>(const std::string& path)> open;
+};
+
+class StoreContract : public ::testing::TestWithParam<factory> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("chorus-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::create_directories(dir_);
+    s_ = GetParam().open((dir_ / "chorus.db").string());
+  }
+  void TearDown() override {
+    s_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void reopen() {
+    s_.reset();
+    s_ = GetParam().open((dir_ / "chorus.db").string());
+  }
+
+  store::append_result send(const std::string& from, const std::string& to, const std::string& text,
+                            const std::string& client_id = "", const std::string& app = "101") {
+    store::append_request r;
+    r.msg.app = app;
+    r.msg.from = from;
+    r.msg.to = to;
+    r.msg.room = "0";
+    r.msg.conv = core::direct_conv(from, to);
+    r.msg.type = "text";
+    r.msg.content = text;
+    r.msg.client_msg_id = client_id;
+    return wait_for<store::append_result>([&](auto done) { s_->append(std::move(r), done); });
+  }
+  store::append_result send_room(const std::string& from, const std::string& room, const std::string& text,
+                                 const std::string& app = "101") {
+    store::append_request r;
+    r.msg.app = app;
+    r.msg.from = from;
+    r.msg.to = "0";
+    r.msg.room = room;
+    r.msg.conv = core::room_conv(room);
+    r.msg.type = "text";
+    r.msg.content = text;
+    r.require_member = true;
+    return wait_for<store::append_result>([&](auto done) { s_->append(std::move(r), done); });
+  }
+  store::join_result join(const std::string& room, const std::string& user, const std::string& app = "101") {
+    return wait_for<store::join_result>([&](auto done) { s_->join(app, room, user, done); });
+  }
+  store::leave_result leave(const std::string& room, const std::string& user) {
+    return wait_for<store::leave_result>([&](auto done) { s_->leave("101", room, user, done); });
+  }
+  store::sync_result sync(const std::string& user, const std::string& device = "d",
+                          std::vector<store::position> known = {}, std::size_t limit = 500,
+                          const std::string& app = "101") {
+    store::sync_request q{app, user, device, std::move(known), limit};
+    return wait_for<store::sync_result>([&](auto done) { s_->sync(std::move(q), done); });
+  }
+  store::history_result history(const std::string& user, const std::string& conv, std::uint64_t before,
+                                std::size_t limit) {
+    store::history_request q{"101", user, conv, before, limit};
+    return wait_for<store::history_result>([&](auto done) { s_->history(std::move(q), done); });
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::store> s_;
+  static inline int counter_ = 0;
+};
+
+std::vector<std::uint64_t> seqs(const std::vector<core::message>& ms) {
+  std::vector<std::uint64_t> out;
+  for (auto& m : ms) out.push_back(m.seq);
+  return out;
+}
+
+}  // namespace
+
+TEST_P(StoreContract, AppendNumbersEachConversationFromOne) {
+  EXPECT_EQ(send("1", "2", "a").msg.seq, 1u);
+  EXPECT_EQ(send("2", "1", "b").msg.seq, 2u);
+  EXPECT_EQ(send("1", "3", "c").msg.seq, 1u);
+  auto r = send("1", "2", "d");
+  EXPECT_EQ(r.st, status::ok);
+  EXPECT_EQ(r.msg.seq, 3u);
+  EXPECT_EQ(r.msg.id.size(), 16u);
+  EXPECT_GT(r.msg.ts_ms, 0);
+  EXPECT_FALSE(r.duplicate);
+}
+
+TEST_P(StoreContract, SameClientIdIsStoredOnce) {
+  auto first = send("1", "2", "hello", "m-1");
+  auto again = send("1", "2", "hello", "m-1");
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.msg.id, first.msg.id);
+  EXPECT_EQ(again.msg.seq, first.msg.seq);
+  EXPECT_EQ(again.msg.content, "hello");
+  EXPECT_EQ(send("1", "2", "next").msg.seq, 2u);
+  // The key is per sender: another sender may use the same client id.
+  EXPECT_FALSE(send("2", "1", "x", "m-1").duplicate);
+  EXPECT_EQ(history("1", core::direct_conv("1", "2"), 0, 10).messages.size(), 3u);
+}
+
+TEST_P(StoreContract, RoomNeedsMembership) {
+  EXPECT_EQ(send_room("1", "7", "x").st, status::not_member);
+  auto j = join("7", "1");
+  EXPECT_TRUE(j.joined);
+  EXPECT_EQ(j.joined_seq, 0u);
+  EXPECT_EQ(send_room("1", "7", "x").msg.seq, 1u);
+  auto again = join("7", "1");
+  EXPECT_FALSE(again.joined);
+  EXPECT_EQ(again.joined_seq, 0u);
+}
+
+TEST_P(StoreContract, LateJoinerStartsAtTheJoinPoint) {
+  join("7", "1");
+  send_room("1", "7", "a");
+  send_room("1", "7", "b");
+  auto j = join("7", "2");
+  EXPECT_EQ(j.joined_seq, 2u);
+  send_room("1", "7", "c");
+  auto s = sync("2");
+  ASSERT_EQ(s.missed.size(), 1u);
+  EXPECT_EQ(s.missed[0].content, "c");
+}
+
+TEST_P(StoreContract, SyncReturnsWhatTheDeviceMissedInOrder) {
+  for (int i = 0; i < 5; ++i) send("1", "2", "m" + std::to_string(i));
+  send("3", "2", "other");
+  auto s = sync("2");
+  EXPECT_EQ(s.st, status::ok);
+  EXPECT_FALSE(s.more);
+  ASSERT_EQ(s.missed.size(), 6u);
+  ASSERT_EQ(s.convs.size(), 2u);
+  // Grouped by conversation, ascending within it.
+  std::vector<std::uint64_t> d12, d23;
+  for (auto& m : s.missed) (m.conv == core::direct_conv("1", "2") ? d12 : d23).push_back(m.seq);
+  EXPECT_EQ(d12, (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(d23, (std::vector<std::uint64_t>{1}));
+}
+
+TEST_P(StoreContract, CursorsArePerDeviceAndOnlyMoveForward) {
+  for (int i = 0; i < 4; ++i) send("1", "2", "m");
+  auto conv = core::direct_conv("1", "2");
+  s_->advance_cursor("101", "2", "phone", conv, 3);
+  s_->advance_cursor("101", "2", "phone", conv, 1);  // never back
+  s_->flush();
+  EXPECT_EQ(seqs(sync("2", "phone").missed), (std::vector<std::uint64_t>{4}));
+  EXPECT_EQ(sync("2", "laptop").missed.size(), 4u);
+}
+
+TEST_P(StoreContract, KnownPositionsSkipWhatTheSessionHas) {
+  for (int i = 0; i < 4; ++i) send("1", "2", "m");
+  auto conv = core::direct_conv("1", "2");
+  EXPECT_EQ(seqs(sync("2", "d", {{conv, 2}}).missed), (std::vector<std::uint64_t>{3, 4}));
+}
+
+TEST_P(StoreContract, SyncIsPagedByLimit) {
+  for (int i = 0; i < 7; ++i) send("1", "2", "m");
+  auto conv = core::direct_conv("1", "2");
+  auto a = sync("2", "d", {}, 3);
+  EXPECT_TRUE(a.more);
+  EXPECT_EQ(seqs(a.missed), (std::vector<std::uint64_t>{1, 2, 3}));
+  auto b = sync("2", "d", {{conv, 3}}, 3);
+  EXPECT_EQ(seqs(b.missed), (std::vector<std::uint64_t>{4, 5, 6}));
+  auto c = sync("2", "d", {{conv, 6}}, 3);
+  EXPECT_FALSE(c.more);
+  EXPECT_EQ(seqs(c.missed), (std::vector<std::uint64_t>{7}));
+}
+
+TEST_P(StoreContract, LeaveEndsMembershipAndRejoinStartsAfresh) {
+  join("7", "1");
+  join("7", "2");
+  send_room("1", "7", "a");
+  EXPECT_TRUE(leave("7", "2").left);
+  EXPECT_FALSE(leave("7", "2").left);
+  EXPECT_EQ(send_room("2", "7", "x").st, status::not_member);
+  send_room("1", "7", "while away");
+  auto j = join("7", "2");
+  EXPECT_EQ(j.joined_seq, 2u);
+  send_room("1", "7", "after");
+  s_->advance_cursor("101", "2", "d", "r:7", 1);
+  s_->flush();
+  auto s = sync("2");
+  ASSERT_EQ(s.missed.size(), 1u);
+  EXPECT_EQ(s.missed[0].content, "after");
+}
+
+TEST_P(StoreContract, HistoryPagesBackwards) {
+  for (int i = 1; i <= 12; ++i) send("1", "2", std::to_string(i));
+  auto conv = core::direct_conv("1", "2");
+  auto h = history("2", conv, 0, 5);
+  EXPECT_EQ(seqs(h.messages), (std::vector<std::uint64_t>{12, 11, 10, 9, 8}));
+  h = history("2", conv, 8, 5);
+  EXPECT_EQ(seqs(h.messages), (std::vector<std::uint64_t>{7, 6, 5, 4, 3}));
+  h = history("2", conv, 3, 5);
+  EXPECT_EQ(seqs(h.messages), (std::vector<std::uint64_t>{2, 1}));
+  EXPECT_EQ(history("3", conv, 0, 5).st, status::not_member);
+}
+
+TEST_P(StoreContract, MembersAndRooms) {
+  join("7", "1");
+  join("7", "2");
+  join("8", "1");
+  auto m = wait_for<store::members_result>([&](auto done) { s_->room_members("101", "7", done); });
+  EXPECT_EQ(m.users, (std::vector<std::string>{"1", "2"}));
+  auto r = wait_for<store::rooms_result>([&](auto done) { s_->rooms("101", done); });
+  ASSERT_EQ(r.rooms.size(), 2u);
+  EXPECT_EQ(r.rooms[0].room, "7");
+  EXPECT_EQ(r.rooms[0].members, 2u);
+  EXPECT_EQ(r.rooms[1].room, "8");
+}
+
+TEST_P(StoreContract, TenantsAreSeparate) {
+  send("1", "2", "in 101", "", "101");
+  send("1", "2", "in 102", "", "102");
+  join("7", "1", "102");
+  auto a = sync("2", "d", {}, 500, "101");
+  ASSERT_EQ(a.missed.size(), 1u);
+  EXPECT_EQ(a.missed[0].content, "in 101");
+  EXPECT_EQ(a.missed[0].seq, 1u);
+  auto r = wait_for<store::rooms_result>([&](auto done) { s_->rooms("101", done); });
+  EXPECT_TRUE(r.rooms.empty());
+}
+
+TEST_P(StoreContract, ConcurrentWritersGetGapFreeUniqueSeqs) {
+  join("7", "w0");
+  join("7", "w1");
+  join("7", "w2");
+  join("7", "w3");
+  std::mutex mu;
+  std::vector<std::uint64_t> got;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto r = send_room("w" + std::to_string(t), "7", "x");
+        std::lock_guard lock(mu);
+        got.push_back(r.msg.seq);
+      }
+    });
+  for (auto& th : threads) th.join();
+  std::set<std::uint64_t> unique(got.begin(), got.end());
+  ASSERT_EQ(unique.size(), 200u);
+  EXPECT_EQ(*unique.begin(), 1u);
+  EXPECT_EQ(*unique.rbegin(), 200u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, StoreContract,
+    ::testing::Values(factory{"memory", [](const std::string&) { return std::make_unique<store::memory_store>(); }},
+                      factory{"sqlite",
+                              [](const std::string& path) {
+                                store::sqlite::options o;
+                                o.path = path;
+                                o.full_sync = false;
+                                return std::make_unique<store::sqlite::sqlite_store>(o);
+                              }}),
+    [](const auto& info) { return info.param.name; });
+
+// Durability and ordering that only a real store can show.
+class SqliteStore : public ::testing::Test {
+ protected:
+  std::string path_ = (std::filesystem::temp_directory_path() /
+                       ("chorus-sqlite-" + std::to_string(::getpid()) + ".db"))
+                          .string();
+  void TearDown() override {
+    for (auto ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
+  }
+  std::unique_ptr<store::sqlite::sqlite_store> open() {
+    store::sqlite::options o;
+    o.path = path_;
+    return std::make_unique<store::sqlite::sqlite_store>(o);
+  }
+};
+
+TEST_F(SqliteStore, MessagesSurviveReopenAndSequencesContinue) {
+  auto conv = core::direct_conv("1", "2");
+  {
+    auto s = open();
+    for (int i = 0; i < 3; ++i) {
+      store::append_request r;
+      r.msg = {"101", conv, 0, "", "c" + std::to_string(i), "1", "2", "0", "text", "x", 0};
+      wait_for<store::append_result>([&](auto done) { s->append(std::move(r), done); });
+    }
+  }
+  auto s = open();
+  store::append_request r;
+  r.msg = {"101", conv, 0, "", "c0", "1", "2", "0", "text", "x", 0};
+  auto dup = wait_for<store::append_result>([&](auto done) { s->append(std::move(r), done); });
+  EXPECT_TRUE(dup.duplicate);
+  EXPECT_EQ(dup.msg.seq, 1u);
+  r = {};
+  r.msg = {"101", conv, 0, "", "c9", "1", "2", "0", "text", "x", 0};
+  EXPECT_EQ(wait_for<store::append_result>([&](auto done) { s->append(std::move(r), done); }).msg.seq, 4u);
+}
+
+TEST_F(SqliteStore, CallbacksRunInCommitOrder) {
+  auto s = open();
+  auto conv = core::direct_conv("1", "2");
+  std::mutex mu;
+  std::vector<std::uint64_t> order;
+  std::promise<void> all;
+  constexpr int n = 300;
+  for (int i = 0; i < n; ++i) {
+    store::append_request r;
+    r.msg = {"101", conv, 0, "", "", "1", "2", "0", "text", "x", 0};
+    s->append(std::move(r), [&](store::append_result res) {
+      std::lock_guard lock(mu);
+      order.push_back(res.msg.seq);
+      if (order.size() == n) all.set_value();
+    });
+  }
+  all.get_future().wait();
+  for (int i = 0; i < n; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], static_cast<std::uint64_t>(i + 1));
+  // Group commit: fewer transactions than messages once writes queue up.
+  EXPECT_LT(s->stats().batches.load(), static_cast<std::uint64_t>(n));
+}
