@@ -17,6 +17,8 @@ namespace chorus::gateway {
 class shard;
 
 struct context {
+  context(const core::config& c, chat::service& s, chat::metrics& m) : cfg(c), chat(s), metrics(m), auth(c) {}
+
   const core::config& cfg;
   chat::service& chat;
   chat::metrics& metrics;

@@ -62,7 +62,7 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
   for (unsigned i = 0; i < c.threads; ++i) p_->shards.push_back(std::make_unique<gateway::shard>(i));
   p_->fanout = std::make_unique<local_fanout>(p_->shards);
   p_->chat = std::make_unique<chat::service>(*p_->store, *p_->fanout, p_->presence, p_->metrics);
-  p_->ctx.reset(new gateway::context{c, *p_->chat, p_->metrics, gateway::authenticator(c)});
+  p_->ctx = std::make_unique<gateway::context>(c, *p_->chat, p_->metrics);
   p_->ctx->shards = &p_->shards;
   p_->ctx->started_ms = core::unix_ms();
   auto* st = p_->store.get();
