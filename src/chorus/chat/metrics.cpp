@@ -1,31 +1,47 @@
 #include "chorus/chat/metrics.hpp"
 
+#include <prometheus/text_serializer.h>
+
 namespace chorus::chat {
 
 namespace {
-template <class T>
-void series(std::string& out, const char* name, const char* type, const char* help, const T& v) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-  out.append(name).append(" ").append(std::to_string(v.load(std::memory_order_relaxed))).append("\n");
+prometheus::Counter& counter(prometheus::Registry& r, const char* name, const char* help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(r).Add({});
+}
+prometheus::Gauge& gauge(prometheus::Registry& r, const char* name, const char* help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
+}
+prometheus::Histogram& histogram(prometheus::Registry& r, const char* name, const char* help,
+                                 prometheus::Histogram::BucketBoundaries b) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(r).Add({}, std::move(b));
 }
 }  // namespace
 
-void metrics::render(std::string& out) const {
-  series(out, "chorus_connections", "gauge", "Open WebSocket sessions.", connections);
-  series(out, "chorus_connections_total", "counter", "WebSocket sessions opened.", connections_total);
-  series(out, "chorus_http_requests_total", "counter", "HTTP requests served.", http_requests);
-  series(out, "chorus_frames_in_total", "counter", "WebSocket frames received.", frames_in);
-  series(out, "chorus_frames_out_total", "counter", "WebSocket frames written.", frames_out);
-  series(out, "chorus_messages_stored_total", "counter", "Messages stored (accepted sendmsg).", messages_stored);
-  series(out, "chorus_messages_duplicate_total", "counter", "sendmsg retries answered from the store.", messages_duplicate);
-  series(out, "chorus_pushes_total", "counter", "Message and event pushes queued to sessions.", pushes);
-  series(out, "chorus_sync_messages_total", "counter", "Messages delivered by sync.", sync_messages);
-  series(out, "chorus_errors_total", "counter", "Error responses sent.", errors);
-  series(out, "chorus_rate_limited_total", "counter", "Frames refused by the rate limit.", rate_limited);
-  series(out, "chorus_slow_consumer_closes_total", "counter", "Sessions closed for an overflowing send queue.", slow_consumer_closes);
-  series(out, "chorus_idle_closes_total", "counter", "Sessions closed by the idle or login timeout.", idle_closes);
-  series(out, "chorus_accept_errors_total", "counter", "Failed accepts (e.g. out of file descriptors).", accept_errors);
-}
+metrics::metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      connections(gauge(*registry_, "chorus_connections", "Open WebSocket sessions.")),
+      connections_total(counter(*registry_, "chorus_connections_total", "WebSocket sessions opened.")),
+      http_requests(counter(*registry_, "chorus_http_requests_total", "HTTP requests served.")),
+      frames_in(counter(*registry_, "chorus_frames_in_total", "WebSocket frames received.")),
+      frames_out(counter(*registry_, "chorus_frames_out_total", "WebSocket frames written.")),
+      messages_stored(counter(*registry_, "chorus_messages_stored_total", "Messages stored (accepted sendmsg).")),
+      messages_duplicate(counter(*registry_, "chorus_messages_duplicate_total",
+                                 "sendmsg retries answered from the store.")),
+      pushes(counter(*registry_, "chorus_pushes_total", "Message and event pushes queued to sessions.")),
+      sync_messages(counter(*registry_, "chorus_sync_messages_total", "Messages delivered by sync.")),
+      errors(counter(*registry_, "chorus_errors_total", "Error responses sent.")),
+      rate_limited(counter(*registry_, "chorus_rate_limited_total", "Frames refused by the rate limit.")),
+      slow_consumer_closes(counter(*registry_, "chorus_slow_consumer_closes_total",
+                                   "Sessions closed for an overflowing send queue.")),
+      idle_closes(counter(*registry_, "chorus_idle_closes_total", "Sessions closed by the idle or login timeout.")),
+      accept_errors(counter(*registry_, "chorus_accept_errors_total", "Failed accepts (e.g. out of file descriptors).")),
+      store_failed_batches(counter(*registry_, "chorus_store_failed_batches_total", "Store transactions rolled back.")),
+      store_batch_writes(histogram(*registry_, "chorus_store_batch_writes", "Writes per store transaction.",
+                                   {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
+      store_batch_seconds(histogram(*registry_, "chorus_store_batch_seconds",
+                                    "Time to write and commit one store transaction.",
+                                    {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25})) {}
+
+std::string metrics::render() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
 
 }  // namespace chorus::chat

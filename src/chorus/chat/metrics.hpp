@@ -1,34 +1,45 @@
-// Node-wide counters for /metrics (Prometheus text format). Relaxed atomics:
-// any thread bumps them, the metrics page reads them; exactness across
-// counters is not needed.
+// Node-wide metrics for /metrics, kept in a prometheus-cpp registry (Debian's
+// prometheus-cpp-dev) and rendered in the Prometheus text format. Counters
+// and gauges are atomics: any thread updates them. The histograms take a
+// lock, so they are fed only off the hot path (once per store batch).
 #pragma once
 
-#include <atomic>
-#include <cstdint>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
 #include <string>
 
 namespace chorus::chat {
 
-struct metrics {
-  using counter = std::atomic<std::uint64_t>;
-  std::atomic<std::int64_t> connections{0};  // open WebSocket sessions
-  counter connections_total{0};
-  counter http_requests{0};
-  counter frames_in{0};
-  counter frames_out{0};
-  counter messages_stored{0};
-  counter messages_duplicate{0};
-  counter pushes{0};            // message and event frames queued to sessions
-  counter sync_messages{0};     // messages sent by sync rounds
-  counter errors{0};            // error responses
-  counter rate_limited{0};
-  counter slow_consumer_closes{0};
-  counter idle_closes{0};
-  counter accept_errors{0};
+class metrics {
+ public:
+  metrics();
+  std::string render() const;
 
-  static void inc(counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
-  // Appends this struct's series in Prometheus text format.
-  void render(std::string& out) const;
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+
+ public:
+  prometheus::Gauge& connections;  // open WebSocket sessions
+  prometheus::Counter& connections_total;
+  prometheus::Counter& http_requests;
+  prometheus::Counter& frames_in;
+  prometheus::Counter& frames_out;
+  prometheus::Counter& messages_stored;
+  prometheus::Counter& messages_duplicate;
+  prometheus::Counter& pushes;         // message and event frames queued to sessions
+  prometheus::Counter& sync_messages;  // messages sent by sync rounds
+  prometheus::Counter& errors;         // error responses
+  prometheus::Counter& rate_limited;
+  prometheus::Counter& slow_consumer_closes;
+  prometheus::Counter& idle_closes;
+  prometheus::Counter& accept_errors;
+  prometheus::Counter& store_failed_batches;
+  prometheus::Histogram& store_batch_writes;   // writes per store transaction
+  prometheus::Histogram& store_batch_seconds;  // time to write and commit one
 };
 
 }  // namespace chorus::chat

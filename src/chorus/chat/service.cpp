@@ -20,7 +20,7 @@ void service::send(core::message m, std::uint64_t origin_session,
   req.msg = std::move(m);
   store_.append(std::move(req), [this, origin_session, room, done = std::move(done)](store::append_result r) {
     if (r.st == store::status::ok && !r.duplicate) {
-      metrics::inc(metrics_.messages_stored);
+      metrics_.messages_stored.Increment();
       auto d = std::make_shared<delivery>();
       d->what = delivery::kind::message;
       d->app = r.msg.app;
@@ -33,7 +33,7 @@ void service::send(core::message m, std::uint64_t origin_session,
       d->frame = std::make_shared<const std::string>(protocol::message_push(r.msg));
       out_.publish(std::move(d));
     } else if (r.duplicate) {
-      metrics::inc(metrics_.messages_duplicate);
+      metrics_.messages_duplicate.Increment();
     }
     done(std::move(r));
   });

@@ -24,7 +24,6 @@ struct context {
   chat::metrics& metrics;
   authenticator auth;
   std::vector<std::unique_ptr<shard>>* shards = nullptr;
-  std::function<void(std::string&)> extra_metrics;  // e.g. the store's counters
   std::atomic<bool> ready{false};
   std::int64_t started_ms = 0;
 };

@@ -51,7 +51,7 @@ void listener::do_accept() {
 void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
-    chat::metrics::inc(ctx_.metrics.accept_errors);
+    ctx_.metrics.accept_errors.Increment();
     auto now = core::steady_ms();
     if (now - last_warning_ms_ > 5000) {
       last_warning_ms_ = now;

@@ -76,7 +76,7 @@ void page(context& ctx, std::string_view file, std::function<void(http_reply)>& 
 }  // namespace
 
 void handle_http(context& ctx, const http_query& q, std::function<void(http_reply)> reply) {
-  chat::metrics::inc(ctx.metrics.http_requests);
+  ctx.metrics.http_requests.Increment();
   auto parsed = boost::urls::parse_origin_form(q.target);
   if (!parsed) return reply(text(400, "bad request target\n"));
   auto u = *parsed;
@@ -87,10 +87,7 @@ void handle_http(context& ctx, const http_query& q, std::function<void(http_repl
   if (path == "/readyz")
     return reply(ctx.ready.load() ? text(200, "ready\n") : text(503, "not ready\n"));
   if (path == "/metrics") {
-    std::string body;
-    ctx.metrics.render(body);
-    if (ctx.extra_metrics) ctx.extra_metrics(body);
-    return reply(text(200, std::move(body), "text/plain; version=0.0.4; charset=utf-8"));
+    return reply(text(200, ctx.metrics.render(), "text/plain; version=0.0.4; charset=utf-8"));
   }
   if (path == "/user/list") return user_list(ctx, u, std::move(reply));
   if (path == "/user/groupslist") return groups_list(ctx, u, std::move(reply));

@@ -33,8 +33,8 @@ boost::asio::io_context& session::shard_io() noexcept { return shard_.io(); }
 void session::on_open() {
   opened_ms_ = last_activity_ms_ = core::steady_ms();
   shard_.attach(this);
-  ctx_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
-  chat::metrics::inc(ctx_.metrics.connections_total);
+  ctx_.metrics.connections.Increment();
+  ctx_.metrics.connections_total.Increment();
 }
 
 void session::on_gone() {
@@ -52,12 +52,12 @@ void session::on_gone() {
   }
   queue_.clear();
   shard_.detach(this);
-  ctx_.metrics.connections.fetch_sub(1, std::memory_order_relaxed);
+  ctx_.metrics.connections.Decrement();
 }
 
 void session::on_frame(std::string_view text, bool binary) {
   if (closing_) return;
-  chat::metrics::inc(ctx_.metrics.frames_in);
+  ctx_.metrics.frames_in.Increment();
   auto now = core::steady_ms();
   last_activity_ms_ = now;
   if (binary) {
@@ -66,7 +66,7 @@ void session::on_frame(std::string_view text, bool binary) {
   }
   auto parsed = protocol::parse_request(text);
   if (!limiter_.allow(now)) {
-    chat::metrics::inc(ctx_.metrics.rate_limited);
+    ctx_.metrics.rate_limited.Increment();
     if (++refusals_ > max_refusals) {
       close(core::close_code::policy, "rate limit exceeded");
       return;
@@ -85,7 +85,7 @@ void session::on_frame(std::string_view text, bool binary) {
 
 void session::respond(std::string_view seq, std::string_view action, core::code c, std::string_view msg,
                       boost::json::object data) {
-  if (c != core::code::ok) chat::metrics::inc(ctx_.metrics.errors);
+  if (c != core::code::ok) ctx_.metrics.errors.Increment();
   enqueue({std::make_shared<const std::string>(protocol::response(seq, action, c, msg, std::move(data))), nullptr});
 }
 
@@ -120,13 +120,13 @@ void session::enqueue(out_frame f) {
   if (queue_.size() >= ctx_.cfg.send_queue_max_frames || queued_bytes_ + size > ctx_.cfg.send_queue_max_bytes) {
     // A slow reader is cut loose rather than slowing anyone else; it gets
     // everything back by sync when it reconnects.
-    chat::metrics::inc(ctx_.metrics.slow_consumer_closes);
+    ctx_.metrics.slow_consumer_closes.Increment();
     spdlog::info("session {} ({}/{}): send queue full, closing", id_, app_, user_);
     // close() from offer() must not touch the hub now: it only starts the close.
     close(core::close_code::slow_consumer, "send queue overflow: reconnect and sync");
     return;
   }
-  if (f.msg) chat::metrics::inc(ctx_.metrics.pushes);
+  if (f.msg) ctx_.metrics.pushes.Increment();
   queued_bytes_ += size;
   queue_.push_back(std::move(f));
   pump();
@@ -151,7 +151,7 @@ void session::on_written(bool ok) {
   auto f = std::move(queue_.front());
   queue_.pop_front();
   queued_bytes_ -= f.text->size();
-  chat::metrics::inc(ctx_.metrics.frames_out);
+  ctx_.metrics.frames_out.Increment();
   if (f.msg && !manual_ack_) {
     // Auto-ack: a message counts as delivered once written to the socket.
     auto it = std::find_if(unsaved_cursors_.begin(), unsaved_cursors_.end(),
@@ -194,10 +194,10 @@ void session::check_timeouts(std::int64_t now) {
     return;
   }
   if (!logged_in_ && now - opened_ms_ > static_cast<std::int64_t>(ctx_.cfg.login_timeout_s) * 1000) {
-    chat::metrics::inc(ctx_.metrics.idle_closes);
+    ctx_.metrics.idle_closes.Increment();
     close(core::close_code::login_timeout, "login timeout");
   } else if (now - last_activity_ms_ > static_cast<std::int64_t>(ctx_.cfg.idle_timeout_s) * 1000) {
-    chat::metrics::inc(ctx_.metrics.idle_closes);
+    ctx_.metrics.idle_closes.Increment();
     close(core::close_code::idle_timeout, "idle timeout: send heartbeats");
   }
 }

@@ -49,7 +49,7 @@ void session::on_sync_result(store::sync_result r) {
     d->seq = m.seq;
     d->frame = std::make_shared<const std::string>(protocol::message_push(m));
     ++sync_count_;
-    chat::metrics::inc(ctx_.metrics.sync_messages);
+    ctx_.metrics.sync_messages.Increment();
     enqueue({d->frame, std::move(d)});
     if (closing_) return;
   }

@@ -32,22 +32,6 @@ struct node::parts {
   std::vector<std::shared_ptr<gateway::listener>> listeners;
 };
 
-namespace {
-void store_metrics(const store::sqlite::store_stats& s, std::string& out) {
-  auto line = [&](const char* name, const char* type, const char* help, std::uint64_t v) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ")
-        .append(type).append("\n").append(name).append(" ").append(std::to_string(v)).append("\n");
-  };
-  line("chorus_store_batches_total", "counter", "Store transactions (group commits).", s.batches.load());
-  line("chorus_store_writes_total", "counter", "Writes committed in those transactions.", s.writes.load());
-  line("chorus_store_failed_batches_total", "counter", "Store transactions rolled back.", s.failed_batches.load());
-  line("chorus_store_commit_seconds_total", "counter", "Time spent writing batches, in seconds.",
-       s.commit_us_total.load() / 1000000);
-  line("chorus_store_commit_microseconds_total", "counter", "Time spent writing batches, in microseconds.",
-       s.commit_us_total.load());
-  line("chorus_store_max_batch", "gauge", "Largest batch written.", s.max_batch.load());
-}
-}  // namespace
 
 node::node(core::config cfg) : p_(std::make_unique<parts>()) {
   p_->cfg = std::move(cfg);
@@ -57,6 +41,11 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
   so.full_sync = c.sync == core::sqlite_sync::full;
   so.node_id = c.node_id;
   so.batch_max = c.store_batch_max;
+  so.on_batch = [m = &p_->metrics](std::size_t writes, double seconds, bool committed) {
+    m->store_batch_writes.Observe(static_cast<double>(writes));
+    m->store_batch_seconds.Observe(seconds);
+    if (!committed) m->store_failed_batches.Increment();
+  };
   p_->store = std::make_unique<store::sqlite::sqlite_store>(so);
 
   for (unsigned i = 0; i < c.threads; ++i) p_->shards.push_back(std::make_unique<gateway::shard>(i));
@@ -65,8 +54,6 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
   p_->ctx = std::make_unique<gateway::context>(c, *p_->chat, p_->metrics);
   p_->ctx->shards = &p_->shards;
   p_->ctx->started_ms = core::unix_ms();
-  auto* st = p_->store.get();
-  p_->ctx->extra_metrics = [st](std::string& out) { store_metrics(st->stats(), out); };
 
   // The first acceptor picks the port (it may be 0); the others share it.
   auto at = net::ip::tcp::endpoint(net::ip::make_address(c.listen_address), c.port);

@@ -49,7 +49,7 @@ TEST(Service, DirectMessageIsStoredThenPublishedOnceSkippingTheSender) {
   EXPECT_TRUE(d.room.empty());
   auto push = boost::json::parse(*d.frame).as_object();
   EXPECT_EQ(push.at("data").at("convSeq").as_int64(), 1);
-  EXPECT_EQ(f.met.messages_stored.load(), 1u);
+  EXPECT_EQ(f.met.messages_stored.Value(), 1.0);
 }
 
 TEST(Service, RoomMessageNeedsMembershipAndReachesTheSenderToo) {
@@ -76,7 +76,7 @@ TEST(Service, RetryIsNotPublishedAgain) {
   auto again = f.send(msg("1", "2", "0", "k1"));
   EXPECT_TRUE(again.duplicate);
   EXPECT_EQ(f.out.published.size(), 1u);
-  EXPECT_EQ(f.met.messages_duplicate.load(), 1u);
+  EXPECT_EQ(f.met.messages_duplicate.Value(), 1.0);
 }
 
 TEST(Service, JoinTwiceAnnouncesOnceAndLeaveAnnounces) {

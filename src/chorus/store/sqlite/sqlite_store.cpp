@@ -88,13 +88,9 @@ void sqlite_store::write_loop() {
     }
     auto t0 = std::chrono::steady_clock::now();
     bool ok = writer_->run(batch, cursors);
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
-    stats_.batches.fetch_add(1, std::memory_order_relaxed);
-    stats_.writes.fetch_add(batch.size(), std::memory_order_relaxed);
-    stats_.commit_us_total.fetch_add(static_cast<std::uint64_t>(us.count()), std::memory_order_relaxed);
-    if (batch.size() > stats_.max_batch.load(std::memory_order_relaxed))
-      stats_.max_batch.store(batch.size(), std::memory_order_relaxed);
-    if (!ok) stats_.failed_batches.fetch_add(1, std::memory_order_relaxed);
+    if (opt_.on_batch)
+      opt_.on_batch(batch.size() + cursors.size(),
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), ok);
     // Callbacks after the commit, in commit order: nothing is announced that
     // is not durable.
     for (auto& op : batch) std::visit([](auto& o) { if (o.done) o.done(std::move(o.res)); }, op);

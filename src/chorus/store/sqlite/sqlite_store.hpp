@@ -17,21 +17,18 @@
 
 namespace chorus::store::sqlite {
 
+// Told about every batch, on the writer thread: its writes, the time to
+// write and commit it, and whether it committed (metrics, tests).
+using batch_observer = std::function<void(std::size_t writes, double seconds, bool committed)>;
+
 struct options {
   std::string path = "chorus.db";
   bool full_sync = true;
   unsigned node_id = 0;
   std::size_t batch_max = 1024;
+  batch_observer on_batch;
 };
 
-// Counters the metrics page reads; updated by the writer thread.
-struct store_stats {
-  std::atomic<std::uint64_t> batches{0};
-  std::atomic<std::uint64_t> writes{0};
-  std::atomic<std::uint64_t> failed_batches{0};
-  std::atomic<std::uint64_t> commit_us_total{0};
-  std::atomic<std::uint64_t> max_batch{0};
-};
 
 class sqlite_store final : public store {
  public:
@@ -53,8 +50,6 @@ class sqlite_store final : public store {
   void rooms(std::string app, std::function<void(rooms_result)> done) override;
   void flush() override;
 
-  const store_stats& stats() const noexcept { return stats_; }
-
  private:
   void submit(write_op op);
   void read(std::function<void(class reader&)> job);
@@ -62,7 +57,6 @@ class sqlite_store final : public store {
   void read_loop();
 
   options opt_;
-  store_stats stats_;
 
   std::mutex wmu_;
   std::condition_variable wcv_, flushed_cv_;
