@@ -14,8 +14,8 @@ inline constexpr std::size_t max_id_length = 64;
 // Go system, means "none" for toUid and groupsId.
 bool valid_id(std::string_view id) noexcept;
 
-// A conversation is a pair of users ("d:<lo>:<hi>", ordered so both ends name
-// it alike) or a room ("r:<roomId>"). Conversation ids are scoped by appId.
+// A conversation is a pair of users ("d:<a>|<b>", the smaller id first, so
+// both ends name it alike) or a room ("r:<roomId>"). Conversation ids are scoped by appId.
 std::string direct_conv(std::string_view a, std::string_view b);
 std::string room_conv(std::string_view room);
 bool is_room_conv(std::string_view conv) noexcept;

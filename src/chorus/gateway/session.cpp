@@ -160,10 +160,7 @@ void session::on_written(bool ok) {
     else it->seq = std::max(it->seq, f.msg->seq);
     if (queue_.empty() || ++written_since_save_ >= cursor_save_every) flush_cursors();
   }
-  if (sync_waiting_for_drain_ && queue_.size() < ctx_.cfg.send_queue_max_frames / 4) {
-    sync_waiting_for_drain_ = false;
-    sync_round();
-  }
+  if (!sync_backlog_.empty()) feed_sync();
   pump();
 }
 

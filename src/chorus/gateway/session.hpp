@@ -105,6 +105,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void start_sync(std::string seq);
   void sync_round();
   void on_sync_result(store::sync_result r);
+  void feed_sync();
 
   std::uint64_t id_;
   std::string app_, user_, device_, to_uid_, login_room_;
@@ -115,7 +116,8 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   chat::inbox inbox_;
   std::vector<std::string> sync_waiters_;  // seqs of sync requests to answer when caught up
   std::size_t sync_count_ = 0;
-  bool sync_waiting_for_drain_ = false;
+  std::deque<core::message> sync_backlog_;  // read by this round, not queued yet
+  bool sync_more_ = false, sync_new_rooms_ = false;
 
   std::deque<out_frame> queue_;
   std::size_t queued_bytes_ = 0;

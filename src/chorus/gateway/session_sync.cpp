@@ -1,8 +1,10 @@
 // Sync rounds: read what this device is missing from the store and queue it,
 // in order, until a round finds nothing new and no live message was dropped
-// meanwhile (chat/inbox.hpp). Each round reads at most --sync-batch messages
-// and the next waits for the send queue to drain, so a large backlog never
-// floods the queue. Shard thread only.
+// meanwhile (chat/inbox.hpp). A round reads at most --sync-batch messages into
+// a backlog, which feeds the send queue only while the queue is under half
+// its bounds (frames and bytes); the next round starts when the backlog is
+// queued. So a backlog of any size reaches a slow reader without ever
+// overflowing its queue. Shard thread only.
 #include "chorus/core/ids.hpp"
 #include "chorus/gateway/session.hpp"
 #include "chorus/gateway/shard.hpp"
@@ -41,7 +43,21 @@ void session::on_sync_result(store::sync_result r) {
   }
   auto rooms = inbox_.start_points(r.convs);
   for (auto& room : rooms) shard_.hub().add_room(this, room);
-  for (auto& m : r.missed) {
+  sync_more_ = r.more;
+  sync_new_rooms_ = !rooms.empty();
+  sync_backlog_.assign(std::make_move_iterator(r.missed.begin()), std::make_move_iterator(r.missed.end()));
+  feed_sync();
+}
+
+void session::feed_sync() {
+  auto& cfg = ctx_.cfg;
+  while (!sync_backlog_.empty()) {
+    // Leave room for live traffic; an empty queue always takes one.
+    if (!queue_.empty() &&
+        (queue_.size() >= cfg.send_queue_max_frames / 2 || queued_bytes_ >= cfg.send_queue_max_bytes / 2))
+      return;  // on_written() calls again as the queue drains
+    auto m = std::move(sync_backlog_.front());
+    sync_backlog_.pop_front();
     if (!inbox_.accept_synced(m.conv, m.seq)) continue;
     auto d = std::make_shared<chat::delivery>();
     d->app = m.app;
@@ -53,9 +69,8 @@ void session::on_sync_result(store::sync_result r) {
     enqueue({d->frame, std::move(d)});
     if (closing_) return;
   }
-  if (inbox_.end_round(r.more, !rooms.empty())) {
-    if (queue_.size() >= ctx_.cfg.send_queue_max_frames / 4) sync_waiting_for_drain_ = true;
-    else sync_round();
+  if (inbox_.end_round(sync_more_, sync_new_rooms_)) {
+    sync_round();
     return;
   }
   for (auto& seq : sync_waiters_)

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace chorus::gateway {
@@ -23,18 +24,34 @@ std::string_view mime_type(std::string_view path) {
   return "application/octet-stream";
 }
 
-bool safe(std::string_view path) {
-  if (path.empty() || path.front() != '/') return false;
-  // No parent steps, no hidden files, no backslashes or NULs.
-  if (path.find("/.") != std::string_view::npos) return false;
-  if (path.find('\\') != std::string_view::npos || path.find('\0') != std::string_view::npos) return false;
-  return true;
+// Maps a URL path onto the web root one segment at a time, so that nothing
+// in it can leave the root: no empty segments ("//" would make the rest an
+// absolute path), no "." or "..", no hidden files, no backslashes or NULs.
+std::optional<std::filesystem::path> map_path(const std::string& root, std::string_view path) {
+  if (path.empty() || path.front() != '/') return std::nullopt;
+  std::filesystem::path p(root);
+  path.remove_prefix(1);
+  while (!path.empty()) {
+    auto slash = path.find('/');
+    auto seg = path.substr(0, slash);
+    if (seg.empty() && slash != std::string_view::npos) return std::nullopt;
+    if (!seg.empty()) {
+      if (seg.front() == '.' || seg.find('\\') != std::string_view::npos ||
+          seg.find('\0') != std::string_view::npos)
+        return std::nullopt;
+      p /= std::string(seg);
+    }
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return p;
 }
 }  // namespace
 
 std::optional<static_file> read_static(const std::string& root, std::string_view path) {
-  if (!safe(path)) return std::nullopt;
-  std::filesystem::path p = std::filesystem::path(root) / std::string(path.substr(1));
+  auto mapped = map_path(root, path);
+  if (!mapped) return std::nullopt;
+  auto p = *mapped;
   std::error_code ec;
   if (std::filesystem::is_directory(p, ec)) p /= "index.html";
   if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;

@@ -102,7 +102,9 @@ void memory_store::history(history_request r, std::function<void(history_result)
   history_result res;
   {
     std::lock_guard lock(mu_);
-    if (!members_.contains({r.app, r.user, r.conv})) {
+    bool member = core::is_room_conv(r.conv) ? members_.contains({r.app, r.user, r.conv})
+                                             : core::direct_conv_has(r.conv, r.user);
+    if (!member) {
       res.st = status::not_member;
     } else {
       const auto& log = convs_[{r.app, r.conv}];

@@ -66,6 +66,7 @@ struct sync_result {
   bool more = false;                  // the limit cut the result short: ask again
 };
 
+// Either end of a one-to-one conversation may read it; a room, its members.
 struct history_request {
   std::string app, user, conv;
   std::uint64_t before = 0;  // 0: the newest

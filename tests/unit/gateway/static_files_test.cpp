@@ -40,3 +40,12 @@ TEST_F(StaticFiles, RefusesTraversalAndHiddenFiles) {
   EXPECT_FALSE(read_static(root_.string(), "relative"));
   EXPECT_FALSE(read_static(root_.string(), "/missing.html"));
 }
+
+TEST_F(StaticFiles, RefusesAbsolutePathsHiddenInDoubleSlashes) {
+  // "//etc/passwd" (or "/%2fetc/passwd" once decoded) must not escape the root.
+  EXPECT_FALSE(read_static(root_.string(), "//etc/passwd"));
+  EXPECT_FALSE(read_static(root_.string(), "/home//chat.js"));
+  EXPECT_FALSE(read_static(root_.string(), "/home/./chat.js"));
+  EXPECT_FALSE(read_static(root_.string(), "/home\\..\\..\\outside.txt"));
+  EXPECT_FALSE(read_static(root_.string(), "/home/"));  // a folder without index.html: nothing
+}

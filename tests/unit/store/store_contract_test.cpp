@@ -182,6 +182,23 @@ TEST_P(StoreContract, CursorsArePerDeviceAndOnlyMoveForward) {
   EXPECT_EQ(sync("2", "laptop").missed.size(), 4u);
 }
 
+TEST_P(StoreContract, ReadsSeeEveryWriteIssuedBeforeThem) {
+  // An ack followed at once by a login's sync must see the ack: no flush.
+  auto conv = core::direct_conv("1", "2");
+  for (int round = 1; round <= 20; ++round) {
+    send("1", "2", "m");
+    s_->advance_cursor("101", "2", "d", conv, static_cast<std::uint64_t>(round));
+    EXPECT_TRUE(sync("2").missed.empty()) << "round " << round;
+  }
+}
+
+TEST_P(StoreContract, EitherEndMayReadAnEmptyDirectConversation) {
+  auto h = history("3", core::direct_conv("1", "3"), 0, 10);
+  EXPECT_EQ(h.st, status::ok);
+  EXPECT_TRUE(h.messages.empty());
+  EXPECT_EQ(history("3", "r:7", 0, 10).st, status::not_member);
+}
+
 TEST_P(StoreContract, KnownPositionsSkipWhatTheSessionHas) {
   for (int i = 0; i < 4; ++i) send("1", "2", "m");
   auto conv = core::direct_conv("1", "2");

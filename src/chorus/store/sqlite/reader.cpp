@@ -89,9 +89,14 @@ sync_result reader::sync(const sync_request& r) {
 
 history_result reader::history(const history_request& r) {
   history_result res;
-  auto& m = st_->member.bind_all(r.app, r.user, r.conv);
-  bool member = m.step();
-  m.reset();
+  // Either end of a one-to-one conversation may read it, even before its
+  // first message; a room only its members.
+  bool member = core::direct_conv_has(r.conv, r.user);
+  if (core::is_room_conv(r.conv)) {
+    auto& m = st_->member.bind_all(r.app, r.user, r.conv);
+    member = m.step();
+    m.reset();
+  }
   if (!member) {
     res.st = status::not_member;
     return res;

@@ -34,8 +34,7 @@ sqlite_store::~sqlite_store() {
 void sqlite_store::submit(write_op op) {
   {
     std::lock_guard lock(wmu_);
-    wq_.push_back(std::move(op));
-    ++submitted_;
+    wq_.push_back({++issued_, std::move(op)});
   }
   wcv_.notify_one();
 }
@@ -60,31 +59,41 @@ void sqlite_store::advance_cursor(std::string app, std::string user, std::string
     std::lock_guard lock(wmu_);
     auto& c = cursors_[{std::move(app), std::move(user), std::move(device), std::move(conv)}];
     c = std::max(c, seq);
+    ++issued_;
   }
   wcv_.notify_one();
 }
 
 void sqlite_store::flush() {
+  std::uint64_t ticket;
+  {
+    std::lock_guard lock(wmu_);
+    ticket = issued_;
+  }
+  wait_committed(ticket);
+}
+
+void sqlite_store::wait_committed(std::uint64_t ticket) {
   std::unique_lock lock(wmu_);
-  auto target = submitted_;
-  wcv_.notify_one();
-  flushed_cv_.wait(lock, [&] { return completed_ >= target && cursors_.empty() && !busy_; });
+  committed_cv_.wait(lock, [&] { return committed_ >= ticket; });
 }
 
 void sqlite_store::write_loop() {
   std::vector<write_op> batch;
   cursor_map cursors;
   for (;;) {
+    std::uint64_t done_upto;
     {
       std::unique_lock lock(wmu_);
       wcv_.wait(lock, [&] { return stopping_ || !wq_.empty() || !cursors_.empty(); });
       if (wq_.empty() && cursors_.empty()) return;  // stopping, and drained
       while (!wq_.empty() && batch.size() < opt_.batch_max) {
-        batch.push_back(std::move(wq_.front()));
+        batch.push_back(std::move(wq_.front().op));
         wq_.pop_front();
       }
       cursors.swap(cursors_);
-      busy_ = true;
+      // Writes still queued hold the lowest tickets not in this batch.
+      done_upto = wq_.empty() ? issued_ : wq_.front().ticket - 1;
     }
     auto t0 = std::chrono::steady_clock::now();
     bool ok = writer_->run(batch, cursors);
@@ -96,26 +105,30 @@ void sqlite_store::write_loop() {
     for (auto& op : batch) std::visit([](auto& o) { if (o.done) o.done(std::move(o.res)); }, op);
     {
       std::lock_guard lock(wmu_);
-      completed_ += batch.size();
-      busy_ = false;
+      committed_ = done_upto;
     }
-    flushed_cv_.notify_all();
+    committed_cv_.notify_all();
     batch.clear();
     cursors.clear();
   }
 }
 
 void sqlite_store::read(std::function<void(reader&)> job) {
+  std::uint64_t ticket;
+  {
+    std::lock_guard lock(wmu_);
+    ticket = issued_;
+  }
   {
     std::lock_guard lock(rmu_);
-    rq_.push_back(std::move(job));
+    rq_.emplace_back(ticket, std::move(job));
   }
   rcv_.notify_one();
 }
 
 void sqlite_store::read_loop() {
   for (;;) {
-    std::function<void(reader&)> job;
+    std::pair<std::uint64_t, std::function<void(reader&)>> job;
     {
       std::unique_lock lock(rmu_);
       rcv_.wait(lock, [&] { return rstopping_ || !rq_.empty(); });
@@ -123,7 +136,8 @@ void sqlite_store::read_loop() {
       job = std::move(rq_.front());
       rq_.pop_front();
     }
-    job(*reader_);
+    wait_committed(job.first);
+    job.second(*reader_);
   }
 }
 

@@ -53,22 +53,30 @@ class sqlite_store final : public store {
  private:
   void submit(write_op op);
   void read(std::function<void(class reader&)> job);
+  void wait_committed(std::uint64_t ticket);
   void write_loop();
   void read_loop();
 
   options opt_;
 
+  // Every write and cursor update takes a ticket; committed_ says that every
+  // ticket up to it is committed. A read waits for the tickets issued before
+  // it, so it sees every write its caller made before (read-your-writes:
+  // an ack, then a login's sync, sees the ack).
+  struct queued_write {
+    std::uint64_t ticket;
+    write_op op;
+  };
   std::mutex wmu_;
-  std::condition_variable wcv_, flushed_cv_;
-  std::deque<write_op> wq_;
+  std::condition_variable wcv_, committed_cv_;
+  std::deque<queued_write> wq_;
   cursor_map cursors_;
-  std::uint64_t submitted_ = 0, completed_ = 0;
+  std::uint64_t issued_ = 0, committed_ = 0;
   bool stopping_ = false;
-  bool busy_ = false;  // a batch is being written
 
   std::mutex rmu_;
   std::condition_variable rcv_;
-  std::deque<std::function<void(class reader&)>> rq_;
+  std::deque<std::pair<std::uint64_t, std::function<void(class reader&)>>> rq_;
   bool rstopping_ = false;
 
   std::unique_ptr<writer> writer_;
