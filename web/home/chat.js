@@ -149,8 +149,21 @@
     request('sendmsg', data, { text, msgId });
   }
 
+  // Each tab of each page is its own device: its own delivery cursor, kept for
+  // the tab's life (reloads included), so tabs never take each other's messages.
+  function deviceId() {
+    const key = `chorus-device:${uid}:${conv}`;
+    let id = sessionStorage.getItem(key);
+    if (!id) {
+      id = `web-${newMsgId().replace(/[^A-Za-z0-9]/g, '').slice(0, 20)}`;
+      sessionStorage.setItem(key, id);
+    }
+    return id;
+  }
+
   function onLogin() {
     loggedIn = true;
+    request('history', { conv, limit: 50 }); // the recent past, then the live stream
     setState('connected');
     els.send.disabled = false;
     heartbeat = setInterval(() => request('heartbeat', {}), HEARTBEAT_MS);
@@ -167,6 +180,10 @@
       if (ok) return onLogin();
       stopped = FATAL_LOGIN_CODES.includes(response.code);
       return ws.close();
+    }
+    if (action === 'history' && ok) {
+      for (const m of response.data.messages || []) addMessage(m);
+      return;
     }
     if (action !== 'sendmsg' || !req) return;
     if (!ok) {
@@ -210,13 +227,13 @@
     setTimeout(connect, 1000 + Math.random() * 1000);
   }
 
+  // The status stays "connecting" (first time) or "disconnected" (after a loss) until logged in.
   function connect() {
-    setState('connecting');
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     const sock = new WebSocket(`${proto}://${location.host}/ws`);
     ws = sock;
     sock.onopen = () =>
-      request('login', { userId: uid, appId: APP_ID, toUid, groupsId: room, deviceId: `web-${uid}` });
+      request('login', { userId: uid, appId: APP_ID, toUid, groupsId: room, deviceId: deviceId() });
     sock.onmessage = (ev) => sock === ws && onFrame(ev.data);
     sock.onclose = () => sock === ws && onClose();
   }
