@@ -57,13 +57,19 @@ void service::leave(std::string app, std::string room, std::string user,
   });
 }
 
-void service::room_event(const std::string& app, const std::string& room, std::string_view action,
-                         boost::json::object fields) {
+void service::conv_event(const std::string& app, const std::string& conv, const std::string& from,
+                         std::uint64_t skip, std::string_view action, boost::json::object fields) {
   auto d = std::make_shared<delivery>();
   d->what = delivery::kind::event;
   d->app = app;
-  d->room = room;
-  d->conv = core::room_conv(room);
+  d->conv = conv;
+  if (core::is_room_conv(conv)) {
+    d->room = core::conv_room(conv);
+  } else {
+    d->from = from;
+    d->to = core::direct_peer(conv, from);
+  }
+  d->skip_session = skip;
   d->frame = std::make_shared<const std::string>(protocol::event_push(action, std::move(fields)));
   out_.publish(std::move(d));
 }

@@ -31,10 +31,11 @@ class service {
   void join(std::string app, std::string room, std::string user, std::function<void(store::join_result)> done);
   void leave(std::string app, std::string room, std::string user, std::function<void(store::leave_result)> done);
 
-  // An ephemeral event (enter, exit, typing, ...) to the online members of a
-  // room. Not stored: a device that is offline does not get it later.
-  void room_event(const std::string& app, const std::string& room, std::string_view action,
-                  boost::json::object fields);
+  // An ephemeral event (enter, exit, typing, read, ...) to the online devices
+  // of a conversation: a room's members, or both users of a one-to-one one,
+  // except the session `skip`. Not stored: an offline device never gets it.
+  void conv_event(const std::string& app, const std::string& conv, const std::string& from,
+                  std::uint64_t skip, std::string_view action, boost::json::object fields);
 
   store::store& storage() noexcept { return store_; }
   chat::presence& presence() noexcept { return presence_; }

@@ -64,6 +64,7 @@ parse_outcome parse_config(int argc, const char* const* argv) {
     ("app-id", po::value(&c.app_ids)->composing(), "an allowed appId (repeatable); none given: any")
     ("default-app-id", po::value(&c.default_app_id)->default_value(c.default_app_id), "appId of a login that names none")
     ("web-root", po::value(&c.web_root)->default_value(CHORUS_DEFAULT_WEB_ROOT), "folder of the web pages")
+    ("vendor-root", po::value(&c.vendor_root)->default_value(c.vendor_root), "where Debian's marked and DOMPurify live (/vendor/ in the web app)")
     ("max-frame-bytes", po::value(&c.max_frame_bytes)->default_value(c.max_frame_bytes), "largest WebSocket message accepted")
     ("max-message-bytes", po::value(&c.max_message_bytes)->default_value(c.max_message_bytes), "largest chat message content")
     ("send-queue-frames", po::value(&c.send_queue_max_frames)->default_value(c.send_queue_max_frames), "frames queued for a slow reader before it is closed")

@@ -32,6 +32,7 @@ struct config {
   std::string default_app_id = "101";
 
   std::string web_root;
+  std::string vendor_root = "/usr/share";  // Debian's packaged browser libraries
 
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t max_message_bytes = 16 * 1024;

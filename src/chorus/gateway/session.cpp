@@ -43,11 +43,11 @@ void session::on_gone() {
   flush_cursors();
   if (logged_in_) {
     shard_.hub().remove(this);
-    ctx_.chat.presence().down(app_, user_);
+    if (ctx_.chat.presence().down(app_, user_) == 0) announce_presence(false);
     if (login_room_ != "0") {
       boost::json::object f{{"from", user_}, {"to", "0"}, {"groupsId", login_room_}, {"appId", app_},
                             {"msgTimestamp", std::to_string(core::unix_ms() / 1000)}};
-      ctx_.chat.room_event(app_, login_room_, "exit", std::move(f));
+      ctx_.chat.conv_event(app_, core::room_conv(login_room_), user_, id_, "exit", std::move(f));
     }
   }
   queue_.clear();
@@ -165,7 +165,10 @@ void session::on_written(bool ok) {
 }
 
 void session::flush_cursors() {
-  for (auto& p : unsaved_cursors_) ctx_.chat.storage().advance_cursor(app_, user_, device_, p.conv, p.seq);
+  for (auto& p : unsaved_cursors_) {
+    ctx_.chat.storage().advance_cursor(app_, user_, device_, p.conv, p.seq, {});
+    announce_delivered(p.conv, p.seq);
+  }
   unsaved_cursors_.clear();
   written_since_save_ = 0;
 }

@@ -76,6 +76,14 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void do_join(const protocol::request& r);
   void do_leave(const protocol::request& r);
   void do_rooms(const protocol::request& r);
+  // Awareness (session_awareness.cpp): typing, read marks, presence, the
+  // conversation list, delivered marks.
+  void do_conversations(const protocol::request& r);
+  void do_read(const protocol::request& r);
+  void do_typing(const protocol::request& r);
+  void do_presence(const protocol::request& r);
+  void announce_delivered(const std::string& conv, std::uint64_t seq);
+  void announce_presence(bool online);
   void finish_login(std::string seq, std::string action);
   bool require_login(const protocol::request& r);
   // The conversation named by conv / toUid / groupsId, if this user is in it.
@@ -112,6 +120,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   bool logged_in_ = false;
   bool login_pending_ = false;
   bool manual_ack_ = false;
+  bool announce_online_ = false;
 
   chat::inbox inbox_;
   std::vector<std::string> sync_waiters_;  // seqs of sync requests to answer when caught up

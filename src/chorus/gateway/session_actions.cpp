@@ -31,7 +31,9 @@ void session::dispatch(const protocol::request& r) {
       {"sendmsg", &session::do_sendmsg}, {"ack", &session::do_ack},
       {"sync", &session::do_sync},       {"history", &session::do_history},
       {"join", &session::do_join},       {"leave", &session::do_leave},
-      {"rooms", &session::do_rooms},
+      {"rooms", &session::do_rooms},     {"conversations", &session::do_conversations},
+      {"read", &session::do_read},       {"typing", &session::do_typing},
+      {"presence", &session::do_presence},
   };
   for (auto& [name, fn] : actions)
     if (r.action == name) return (this->*fn)(r);
@@ -85,7 +87,9 @@ void session::finish_login(std::string seq, std::string action) {
   login_pending_ = false;
   logged_in_ = true;
   shard_.hub().add(this);
-  ctx_.chat.presence().up(app_, user_);
+  // The first device of a user to come online announces it once its
+  // conversations are known (after the first sync round).
+  announce_online_ = ctx_.chat.presence().up(app_, user_) == 1;
   json::object data{{"userId", user_},     {"appId", app_},       {"deviceId", device_},
                     {"toUid", to_uid_},    {"groupsId", login_room_},
                     {"ackMode", manual_ack_ ? "manual" : "auto"}, {"serverTime", core::unix_ms()}};
@@ -93,7 +97,7 @@ void session::finish_login(std::string seq, std::string action) {
   if (login_room_ != "0") {
     json::object f{{"from", user_}, {"to", "0"}, {"groupsId", login_room_}, {"appId", app_},
                    {"msgTimestamp", std::to_string(core::unix_ms() / 1000)}};
-    ctx_.chat.room_event(app_, login_room_, "enter", std::move(f));
+    ctx_.chat.conv_event(app_, core::room_conv(login_room_), user_, id_, "enter", std::move(f));
   }
   // Deliver what this device missed, then the live stream.
   start_sync({});
@@ -162,8 +166,18 @@ void session::do_ack(const protocol::request& r) {
     respond(r.seq, r.action, code::bad_parameter, "convSeq is beyond what this connection was sent");
     return;
   }
-  ctx_.chat.storage().advance_cursor(app_, user_, device_, conv, a->seq);
-  respond(r.seq, r.action, code::ok, {}, json::object{{"conv", conv}, {"convSeq", a->seq}});
+  // Answered once the cursor is committed: an acked message is never sent
+  // to this device again, even after a crash.
+  ctx_.chat.storage().advance_cursor(
+      app_, user_, device_, conv, a->seq,
+      back_on_shard<store::status>([this, seq = r.seq, action = r.action, conv, upto = a->seq](store::status st) {
+        if (st != store::status::ok) {
+          respond(seq, action, code::store_error, "store error, ack again");
+          return;
+        }
+        announce_delivered(conv, upto);
+        respond(seq, action, code::ok, {}, json::object{{"conv", conv}, {"convSeq", upto}});
+      }));
 }
 
 void session::do_sync(const protocol::request& r) {

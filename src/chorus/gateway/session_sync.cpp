@@ -43,6 +43,10 @@ void session::on_sync_result(store::sync_result r) {
   }
   auto rooms = inbox_.start_points(r.convs);
   for (auto& room : rooms) shard_.hub().add_room(this, room);
+  if (announce_online_) {
+    announce_online_ = false;
+    announce_presence(true);
+  }
   sync_more_ = r.more;
   sync_new_rooms_ = !rooms.empty();
   sync_backlog_.assign(std::make_move_iterator(r.missed.begin()), std::make_move_iterator(r.missed.end()));

@@ -65,10 +65,47 @@ void memory_store::leave(std::string app, std::string room, std::string user,
 }
 
 void memory_store::advance_cursor(std::string app, std::string user, std::string device,
-                                  std::string conv, std::uint64_t seq) {
-  std::lock_guard lock(mu_);
-  auto& c = cursors_[{app, user, device, conv}];
-  c = std::max(c, seq);
+                                  std::string conv, std::uint64_t seq, std::function<void(status)> done) {
+  {
+    std::lock_guard lock(mu_);
+    auto& c = cursors_[{app, user, device, conv}];
+    c = std::max(c, seq);
+  }
+  if (done) done(status::ok);
+}
+
+void memory_store::mark_read(std::string app, std::string user, std::string conv, std::uint64_t seq,
+                             std::function<void(status)> done) {
+  {
+    std::lock_guard lock(mu_);
+    auto& c = reads_[{std::move(app), std::move(user), std::move(conv)}];
+    c = std::max(c, seq);
+  }
+  if (done) done(status::ok);
+}
+
+void memory_store::conversations(std::string app, std::string user,
+                                 std::function<void(conversations_result)> done) {
+  conversations_result res;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = members_.lower_bound({app, user, ""});
+         it != members_.end() && std::get<0>(it->first) == app && std::get<1>(it->first) == user; ++it) {
+      conv_summary c;
+      c.conv = std::get<2>(it->first);
+      c.read_seq = it->second;
+      if (auto r = reads_.find(it->first); r != reads_.end()) c.read_seq = std::max(c.read_seq, r->second);
+      const auto& log = convs_[{app, c.conv}];
+      c.last_seq = log.size();
+      if (!log.empty()) {
+        c.has_last = true;
+        c.last = log.back();
+      }
+      res.convs.push_back(std::move(c));
+    }
+  }
+  sort_by_activity(res.convs);
+  done(std::move(res));
 }
 
 void memory_store::sync(sync_request r, std::function<void(sync_result)> done) {

@@ -23,8 +23,11 @@ class memory_store final : public store {
   void leave(std::string app, std::string room, std::string user,
              std::function<void(leave_result)> done) override;
   void advance_cursor(std::string app, std::string user, std::string device, std::string conv,
-                      std::uint64_t seq) override;
+                      std::uint64_t seq, std::function<void(status)> done) override;
+  void mark_read(std::string app, std::string user, std::string conv, std::uint64_t seq,
+                 std::function<void(status)> done) override;
   void sync(sync_request r, std::function<void(sync_result)> done) override;
+  void conversations(std::string app, std::string user, std::function<void(conversations_result)> done) override;
   void history(history_request r, std::function<void(history_result)> done) override;
   void room_members(std::string app, std::string room,
                     std::function<void(members_result)> done) override;
@@ -42,6 +45,7 @@ class memory_store final : public store {
   std::map<conv_key, std::vector<core::message>> convs_;  // index seq-1
   std::map<member_key, std::uint64_t> members_;           // -> joined_seq
   std::map<cursor_key, std::uint64_t> cursors_;
+  std::map<member_key, std::uint64_t> reads_;  // app, user, conv -> read seq
   std::map<idem_key, std::pair<conv_key, std::uint64_t>> idem_;
 };
 

@@ -8,11 +8,13 @@
 // store's choosing (a writer or reader thread; the caller's own thread for the
 // memory store). Callbacks must be short and must not block: post real work
 // to its owner. Writes complete in the order they were committed, so the
-// callbacks of one conversation's appends run in convSeq order.
+// callbacks of one conversation's appends run in convSeq order. A read sees
+// every write (cursors and read marks included) issued before it.
 #pragma once
 
 #include "chorus/core/message.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -78,6 +80,30 @@ struct history_result {
   std::vector<core::message> messages;  // convSeq descending
 };
 
+struct conv_summary {
+  std::string conv;
+  std::uint64_t last_seq = 0;
+  std::uint64_t read_seq = 0;  // what the user marked read (never before their join point)
+  bool has_last = false;
+  core::message last;          // the newest message, if has_last
+};
+
+struct conversations_result {
+  status st = status::ok;
+  std::vector<conv_summary> convs;  // the most recently active first
+};
+
+// The order of a conversation list: newest last message first, then the
+// conversations without messages, by name.
+inline void sort_by_activity(std::vector<conv_summary>& convs) {
+  std::sort(convs.begin(), convs.end(), [](const conv_summary& a, const conv_summary& b) {
+    if (a.has_last != b.has_last) return a.has_last;
+    if (a.has_last && a.last.ts_ms != b.last.ts_ms) return a.last.ts_ms > b.last.ts_ms;
+    if (a.has_last && a.last.id != b.last.id) return a.last.id > b.last.id;
+    return a.conv < b.conv;
+  });
+}
+
 struct room_info {
   std::string room;
   std::size_t members = 0;
@@ -105,12 +131,20 @@ class store {
                     std::function<void(join_result)> done) = 0;
   virtual void leave(std::string app, std::string room, std::string user,
                      std::function<void(leave_result)> done) = 0;
-  // Moves a device's cursor forward (never back). Fire and forget: cursors of
-  // one batch are coalesced into one write each.
+  // Moves a device's cursor forward (never back). Cursors of one batch are
+  // coalesced into one write each. `done` (may be empty) runs once the
+  // cursor is committed.
   virtual void advance_cursor(std::string app, std::string user, std::string device,
-                              std::string conv, std::uint64_t seq) = 0;
+                              std::string conv, std::uint64_t seq, std::function<void(status)> done) = 0;
+
+  // Moves the user's read mark in `conv` forward (all devices share it).
+  // Coalesced like cursors; `done` (may be empty) runs once committed.
+  virtual void mark_read(std::string app, std::string user, std::string conv, std::uint64_t seq,
+                         std::function<void(status)> done) = 0;
 
   virtual void sync(sync_request r, std::function<void(sync_result)> done) = 0;
+  virtual void conversations(std::string app, std::string user,
+                             std::function<void(conversations_result)> done) = 0;
   virtual void history(history_request r, std::function<void(history_result)> done) = 0;
   virtual void room_members(std::string app, std::string room,
                             std::function<void(members_result)> done) = 0;

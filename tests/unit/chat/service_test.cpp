@@ -93,7 +93,7 @@ TEST(Service, JoinTwiceAnnouncesOnceAndLeaveAnnounces) {
 
 TEST(Service, RoomEventIsPublishedUnstored) {
   fixture f;
-  f.svc.room_event("101", "7", "enter", {{"from", "1"}});
+  f.svc.conv_event("101", "r:7", "1", 0, "enter", {{"from", "1"}});
   ASSERT_EQ(f.out.published.size(), 1u);
   EXPECT_EQ(f.out.published[0]->what, chat::delivery::kind::event);
   EXPECT_EQ(f.out.published[0]->seq, 0u);

@@ -175,8 +175,8 @@ TEST_P(StoreContract, SyncReturnsWhatTheDeviceMissedInOrder) {
 TEST_P(StoreContract, CursorsArePerDeviceAndOnlyMoveForward) {
   for (int i = 0; i < 4; ++i) send("1", "2", "m");
   auto conv = core::direct_conv("1", "2");
-  s_->advance_cursor("101", "2", "phone", conv, 3);
-  s_->advance_cursor("101", "2", "phone", conv, 1);  // never back
+  s_->advance_cursor("101", "2", "phone", conv, 3, {});
+  s_->advance_cursor("101", "2", "phone", conv, 1, {});  // never back
   s_->flush();
   EXPECT_EQ(seqs(sync("2", "phone").missed), (std::vector<std::uint64_t>{4}));
   EXPECT_EQ(sync("2", "laptop").missed.size(), 4u);
@@ -187,7 +187,7 @@ TEST_P(StoreContract, ReadsSeeEveryWriteIssuedBeforeThem) {
   auto conv = core::direct_conv("1", "2");
   for (int round = 1; round <= 20; ++round) {
     send("1", "2", "m");
-    s_->advance_cursor("101", "2", "d", conv, static_cast<std::uint64_t>(round));
+    s_->advance_cursor("101", "2", "d", conv, static_cast<std::uint64_t>(round), {});
     EXPECT_TRUE(sync("2").missed.empty()) << "round " << round;
   }
 }
@@ -197,6 +197,38 @@ TEST_P(StoreContract, EitherEndMayReadAnEmptyDirectConversation) {
   EXPECT_EQ(h.st, status::ok);
   EXPECT_TRUE(h.messages.empty());
   EXPECT_EQ(history("3", "r:7", 0, 10).st, status::not_member);
+}
+
+TEST_P(StoreContract, ConversationListHasLastMessageAndReadMarks) {
+  send("1", "2", "old");
+  join("7", "2");
+  join("7", "1");
+  send_room("1", "7", "room");
+  send("3", "2", "newest");
+  s_->mark_read("101", "2", core::direct_conv("1", "2"), 1, {});
+  s_->mark_read("101", "2", core::direct_conv("1", "2"), 0, {});  // never back
+  auto r = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", "2", done); });
+  ASSERT_EQ(r.st, status::ok);
+  ASSERT_EQ(r.convs.size(), 3u);
+  EXPECT_EQ(r.convs[0].conv, core::direct_conv("2", "3"));  // most recent first
+  EXPECT_EQ(r.convs[0].last.content, "newest");
+  EXPECT_EQ(r.convs[1].conv, "r:7");
+  EXPECT_EQ(r.convs[1].last_seq, 1u);
+  EXPECT_EQ(r.convs[1].read_seq, 0u);
+  EXPECT_EQ(r.convs[2].conv, core::direct_conv("1", "2"));
+  EXPECT_EQ(r.convs[2].read_seq, 1u);
+  EXPECT_TRUE(r.convs[2].has_last);
+}
+
+TEST_P(StoreContract, ReadMarkStartsAtTheJoinPoint) {
+  join("7", "1");
+  send_room("1", "7", "a");
+  send_room("1", "7", "b");
+  join("7", "2");
+  auto r = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", "2", done); });
+  ASSERT_EQ(r.convs.size(), 1u);
+  EXPECT_EQ(r.convs[0].read_seq, 2u);
+  EXPECT_EQ(r.convs[0].last_seq, 2u);
 }
 
 TEST_P(StoreContract, KnownPositionsSkipWhatTheSessionHas) {
@@ -229,7 +261,7 @@ TEST_P(StoreContract, LeaveEndsMembershipAndRejoinStartsAfresh) {
   auto j = join("7", "2");
   EXPECT_EQ(j.joined_seq, 2u);
   send_room("1", "7", "after");
-  s_->advance_cursor("101", "2", "d", "r:7", 1);
+  s_->advance_cursor("101", "2", "d", "r:7", 1, {});
   s_->flush();
   auto s = sync("2");
   ASSERT_EQ(s.missed.size(), 1u);
@@ -345,6 +377,25 @@ TEST_F(SqliteStore, MessagesSurviveReopenAndSequencesContinue) {
   r = {};
   r.msg = {"101", conv, 0, "", "c9", "1", "2", "0", "text", "x", 0};
   EXPECT_EQ(wait_for<store::append_result>([&](auto done) { s->append(std::move(r), done); }).msg.seq, 4u);
+}
+
+TEST_F(SqliteStore, ACursorIsCommittedWhenItsCallbackRuns) {
+  auto conv = core::direct_conv("1", "2");
+  auto first = open();
+  for (int i = 0; i < 3; ++i) {
+    store::append_request r;
+    r.msg = {"101", conv, 0, "", "", "1", "2", "0", "text", "x", 0};
+    wait_for<store::append_result>([&](auto done) { first->append(std::move(r), done); });
+  }
+  auto st = wait_for<store::status>([&](auto done) { first->advance_cursor("101", "2", "d", conv, 2, done); });
+  EXPECT_EQ(st, status::ok);
+  // No flush: a second process (here, a second store on the same file) sees
+  // what the callback promised.
+  auto s = open();
+  store::sync_request q{"101", "2", "d", {}, 10};
+  auto res = wait_for<store::sync_result>([&](auto done) { s->sync(std::move(q), done); });
+  ASSERT_EQ(res.missed.size(), 1u);
+  EXPECT_EQ(res.missed[0].seq, 3u);
 }
 
 TEST_F(SqliteStore, CallbacksRunInCommitOrder) {

@@ -25,11 +25,16 @@ struct reader::statements {
         after(c, select_messages("WHERE app=? AND conv=? AND seq>? ORDER BY seq LIMIT ?").c_str()),
         before(c, select_messages("WHERE app=? AND conv=? AND seq<? ORDER BY seq DESC LIMIT ?").c_str()),
         member(c, "SELECT 1 FROM members WHERE app=? AND user=? AND conv=?"),
+        summaries(c,
+                  "SELECT m.conv, max(m.joined_seq, COALESCE(r.seq, 0)) FROM members m "
+                  "LEFT JOIN reads r ON r.app=m.app AND r.user=m.user AND r.conv=m.conv "
+                  "WHERE m.app=? AND m.user=?"),
+        newest(c, select_messages("WHERE app=? AND conv=? ORDER BY seq DESC LIMIT 1").c_str()),
         members(c, "SELECT user FROM members WHERE app=? AND conv=? ORDER BY user"),
         rooms(c,
               "SELECT conv, count(*) FROM members WHERE app=? AND conv >= 'r:' AND conv < 'r;' "
               "GROUP BY conv ORDER BY conv") {}
-  statement begin, end, convs, after, before, member, members, rooms;
+  statement begin, end, convs, after, before, member, summaries, newest, members, rooms;
 };
 
 reader::reader(const std::string& path) : db_(path, true) {
@@ -104,6 +109,29 @@ history_result reader::history(const history_request& r) {
   std::uint64_t before = r.before == 0 ? static_cast<std::uint64_t>(INT64_MAX) : r.before;
   read_messages(st_->before.bind_all(r.app, r.conv, before, static_cast<std::uint64_t>(r.limit)), r.app,
                 res.messages);
+  return res;
+}
+
+conversations_result reader::conversations(const std::string& app, const std::string& user) {
+  conversations_result res;
+  auto& q = st_->summaries.bind_all(app, user);
+  while (q.step()) {
+    conv_summary c;
+    c.conv = q.text(0);
+    c.read_seq = q.uint64(1);
+    res.convs.push_back(std::move(c));
+  }
+  q.reset();
+  for (auto& c : res.convs) {
+    std::vector<core::message> last;
+    read_messages(st_->newest.bind_all(app, c.conv), app, last);
+    if (!last.empty()) {
+      c.has_last = true;
+      c.last = std::move(last.front());
+      c.last_seq = c.last.seq;
+    }
+  }
+  sort_by_activity(res.convs);
   return res;
 }
 

@@ -17,6 +17,7 @@ class reader {
 
   sync_result sync(const sync_request& r);
   history_result history(const history_request& r);
+  conversations_result conversations(const std::string& app, const std::string& user);
   members_result room_members(const std::string& app, const std::string& room);
   rooms_result rooms(const std::string& app);
 

@@ -6,6 +6,7 @@ namespace chorus::store::sqlite {
 // order, (app, sender, client_msg_id) the idempotency key.
 // members: who belongs to which conversation, and from which seq on.
 // cursors: per device, the last seq delivered (absent: the member's joined_seq).
+// reads: per user, the last seq read (read receipts, unread counts).
 static constexpr const char* schema_sql = R"sql(
 CREATE TABLE IF NOT EXISTS messages(
   app TEXT NOT NULL, conv TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -23,6 +24,9 @@ CREATE TABLE IF NOT EXISTS cursors(
   app TEXT NOT NULL, user TEXT NOT NULL, device TEXT NOT NULL, conv TEXT NOT NULL,
   seq INTEGER NOT NULL,
   PRIMARY KEY(app, user, device, conv)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reads(
+  app TEXT NOT NULL, user TEXT NOT NULL, conv TEXT NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY(app, user, conv)) WITHOUT ROWID;
 )sql";
 
 void prepare_writer(connection& c, bool full_sync) {

@@ -54,11 +54,24 @@ void sqlite_store::leave(std::string app, std::string room, std::string user,
 }
 
 void sqlite_store::advance_cursor(std::string app, std::string user, std::string device,
-                                  std::string conv, std::uint64_t seq) {
+                                  std::string conv, std::uint64_t seq, std::function<void(status)> done) {
   {
     std::lock_guard lock(wmu_);
     auto& c = cursors_[{std::move(app), std::move(user), std::move(device), std::move(conv)}];
     c = std::max(c, seq);
+    if (done) mark_waiters_.push_back(std::move(done));
+    ++issued_;
+  }
+  wcv_.notify_one();
+}
+
+void sqlite_store::mark_read(std::string app, std::string user, std::string conv, std::uint64_t seq,
+                             std::function<void(status)> done) {
+  {
+    std::lock_guard lock(wmu_);
+    auto& r = reads_[{std::move(app), std::move(user), std::move(conv)}];
+    r = std::max(r, seq);
+    if (done) mark_waiters_.push_back(std::move(done));
     ++issued_;
   }
   wcv_.notify_one();
@@ -81,28 +94,33 @@ void sqlite_store::wait_committed(std::uint64_t ticket) {
 void sqlite_store::write_loop() {
   std::vector<write_op> batch;
   cursor_map cursors;
+  read_map reads;
+  std::vector<std::function<void(status)>> mark_waiters;
   for (;;) {
     std::uint64_t done_upto;
     {
       std::unique_lock lock(wmu_);
-      wcv_.wait(lock, [&] { return stopping_ || !wq_.empty() || !cursors_.empty(); });
-      if (wq_.empty() && cursors_.empty()) return;  // stopping, and drained
+      wcv_.wait(lock, [&] { return stopping_ || !wq_.empty() || !cursors_.empty() || !reads_.empty(); });
+      if (wq_.empty() && cursors_.empty() && reads_.empty()) return;  // stopping, and drained
       while (!wq_.empty() && batch.size() < opt_.batch_max) {
         batch.push_back(std::move(wq_.front().op));
         wq_.pop_front();
       }
       cursors.swap(cursors_);
+      reads.swap(reads_);
+      mark_waiters.swap(mark_waiters_);
       // Writes still queued hold the lowest tickets not in this batch.
       done_upto = wq_.empty() ? issued_ : wq_.front().ticket - 1;
     }
     auto t0 = std::chrono::steady_clock::now();
-    bool ok = writer_->run(batch, cursors);
+    bool ok = writer_->run(batch, cursors, reads);
     if (opt_.on_batch)
-      opt_.on_batch(batch.size() + cursors.size(),
+      opt_.on_batch(batch.size() + cursors.size() + reads.size(),
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), ok);
     // Callbacks after the commit, in commit order: nothing is announced that
     // is not durable.
     for (auto& op : batch) std::visit([](auto& o) { if (o.done) o.done(std::move(o.res)); }, op);
+    for (auto& w : mark_waiters) w(ok ? status::ok : status::error);
     {
       std::lock_guard lock(wmu_);
       committed_ = done_upto;
@@ -110,6 +128,8 @@ void sqlite_store::write_loop() {
     committed_cv_.notify_all();
     batch.clear();
     cursors.clear();
+    reads.clear();
+    mark_waiters.clear();
   }
 }
 
@@ -160,6 +180,13 @@ void guarded(Query&& q, const std::function<void(Result)>& done) {
 void sqlite_store::sync(sync_request r, std::function<void(sync_result)> done) {
   read([r = std::move(r), done = std::move(done)](reader& rd) {
     guarded<sync_result>([&] { return rd.sync(r); }, done);
+  });
+}
+
+void sqlite_store::conversations(std::string app, std::string user,
+                                 std::function<void(conversations_result)> done) {
+  read([app = std::move(app), user = std::move(user), done = std::move(done)](reader& rd) {
+    guarded<conversations_result>([&] { return rd.conversations(app, user); }, done);
   });
 }
 

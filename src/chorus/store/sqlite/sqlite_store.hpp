@@ -42,8 +42,11 @@ class sqlite_store final : public store {
   void leave(std::string app, std::string room, std::string user,
              std::function<void(leave_result)> done) override;
   void advance_cursor(std::string app, std::string user, std::string device, std::string conv,
-                      std::uint64_t seq) override;
+                      std::uint64_t seq, std::function<void(status)> done) override;
+  void mark_read(std::string app, std::string user, std::string conv, std::uint64_t seq,
+                 std::function<void(status)> done) override;
   void sync(sync_request r, std::function<void(sync_result)> done) override;
+  void conversations(std::string app, std::string user, std::function<void(conversations_result)> done) override;
   void history(history_request r, std::function<void(history_result)> done) override;
   void room_members(std::string app, std::string room,
                     std::function<void(members_result)> done) override;
@@ -71,6 +74,8 @@ class sqlite_store final : public store {
   std::condition_variable wcv_, committed_cv_;
   std::deque<queued_write> wq_;
   cursor_map cursors_;
+  read_map reads_;
+  std::vector<std::function<void(status)>> mark_waiters_;  // told when their cursor or read mark commits
   std::uint64_t issued_ = 0, committed_ = 0;
   bool stopping_ = false;
 

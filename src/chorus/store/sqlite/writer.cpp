@@ -26,9 +26,12 @@ struct writer::statements {
         del_member(c, "DELETE FROM members WHERE app=? AND user=? AND conv=?"),
         put_cursor(c,
                    "INSERT INTO cursors(app, user, device, conv, seq) VALUES(?,?,?,?,?) "
-                   "ON CONFLICT(app, user, device, conv) DO UPDATE SET seq=max(seq, excluded.seq)") {}
+                   "ON CONFLICT(app, user, device, conv) DO UPDATE SET seq=max(seq, excluded.seq)"),
+        put_read(c,
+                 "INSERT INTO reads(app, user, conv, seq) VALUES(?,?,?,?) "
+                 "ON CONFLICT(app, user, conv) DO UPDATE SET seq=max(seq, excluded.seq)") {}
   statement begin, commit, rollback, find_idem, max_seq, insert_msg, is_member, member_seq,
-      add_member, del_member, put_cursor;
+      add_member, del_member, put_cursor, put_read;
 };
 
 writer::writer(const std::string& path, bool full_sync, unsigned node_id)
@@ -118,13 +121,17 @@ void writer::apply(leave_op& op) {
   op.res.left = sqlite3_changes(db_.get()) > 0;
 }
 
-bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors) {
+bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads) {
   try {
     st_->begin.bind_all().run();
     for (auto& op : ops) std::visit([this](auto& o) { apply(o); }, op);
     for (auto& [k, seq] : cursors) {
       auto& [app, user, device, conv] = k;
       st_->put_cursor.bind_all(app, user, device, conv, seq).run();
+    }
+    for (auto& [k, seq] : reads) {
+      auto& [app, user, conv] = k;
+      st_->put_read.bind_all(app, user, conv, seq).run();
     }
     st_->commit.bind_all().run();
     return true;

@@ -37,6 +37,8 @@ using write_op = std::variant<append_op, join_op, leave_op>;
 
 // (app, user, device, conv) -> seq; the newest of a batch wins.
 using cursor_map = std::map<std::tuple<std::string, std::string, std::string, std::string>, std::uint64_t>;
+// (app, user, conv) -> seq; the newest of a batch wins.
+using read_map = std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>;
 
 class writer {
  public:
@@ -45,7 +47,7 @@ class writer {
 
   // Runs the batch in one transaction. On failure every result is
   // status::error and nothing of the batch is kept. Returns whether it committed.
-  bool run(std::vector<write_op>& ops, const cursor_map& cursors);
+  bool run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads);
 
  private:
   void apply(append_op& op);

@@ -1,0 +1,109 @@
+"""Awareness: the conversation list with unread counts, read marks, typing,
+presence, and delivered marks (docs/protocol.md)."""
+
+from chorus_client import close_all, logged_in, run
+
+
+def test_conversation_list_with_unread_counts_and_read_marks(server):
+    async def main():
+        u1 = await logged_in(server, 1)
+        u3 = await logged_in(server, 3, groupsId="9")
+        try:
+            for i in range(3):
+                await u1.sendmsg(f"to two {i}", toUid="2")
+            await u3.sendmsg("room hello", groupsId="9")
+            u2 = await logged_in(server, 2, groupsId="9")
+            await u2.messages(3, conv="d:1|2")
+            convs = (await u2.call("conversations", {}))["conversations"]
+            by_conv = {c["conv"]: c for c in convs}
+            assert set(by_conv) == {"d:1|2", "r:9"}
+            d = by_conv["d:1|2"]
+            assert (d["kind"], d["peer"], d["lastSeq"], d["readSeq"], d["unread"]) == ("direct", "1", 3, 0, 3)
+            assert d["last"]["content"] == "to two 2"
+            # u2 joined room 9 after its only message: nothing unread there.
+            r = by_conv["r:9"]
+            assert (r["kind"], r["groupsId"], r["lastSeq"], r["unread"]) == ("room", "9", 1, 0)
+
+            await u2.call("read", {"conv": "d:1|2", "convSeq": 2})
+            ev = await u1.next_event("read", conv="d:1|2")
+            assert (ev["from"], ev["convSeq"]) == ("2", 2)
+            d = {c["conv"]: c for c in (await u2.call("conversations", {}))["conversations"]}["d:1|2"]
+            assert (d["readSeq"], d["unread"]) == (2, 1)
+            # Read marks never move back, and never past what was delivered.
+            await u2.call("read", {"toUid": "1", "convSeq": 1})
+            d = {c["conv"]: c for c in (await u2.call("conversations", {}))["conversations"]}["d:1|2"]
+            assert d["readSeq"] == 2
+            await u2.call("read", {"conv": "d:1|2", "convSeq": 99}, expect=1001)
+            await u2.call("read", {"conv": "d:5|6", "convSeq": 1}, expect=1014)
+            await u2.close()
+        finally:
+            await close_all(u1, u3)
+
+    run(main())
+
+
+def test_typing_reaches_the_other_side_but_not_the_typist(server):
+    async def main():
+        u1 = await logged_in(server, 1)
+        u1b = await logged_in(server, 1, deviceId="b")
+        u2 = await logged_in(server, 2)
+        try:
+            await u1.call("typing", {"toUid": "2"})
+            ev = await u2.next_event("typing")
+            assert (ev["conv"], ev["from"], ev["typing"], ev["to"]) == ("d:1|2", "1", True, "2")
+            assert (await u1b.next_event("typing"))["from"] == "1"  # own other device
+            await u1.call("typing", {"toUid": "2", "typing": False})
+            assert (await u2.next_event("typing"))["typing"] is False
+            await u1.call("typing", {"toUid": "2", "typing": "yes"}, expect=1001)
+            await u1.call("sendmsg", {"toUid": "2", "message": "done typing"})
+            # The typist's own connection got no typing event of its own.
+            assert not [p for p in u1.pushes if (p.get("data") or {}).get("action") == "typing"]
+        finally:
+            await close_all(u1, u1b, u2)
+
+    run(main())
+
+
+def test_presence_action_and_events(server):
+    async def main():
+        u1 = await logged_in(server, 1)
+        u2 = await logged_in(server, 2)
+        try:
+            await u1.sendmsg("hi", toUid="2")
+            await u2.next_message()
+            assert sorted((await u1.call("presence", {"toUid": "2"}))["online"]) == ["1", "2"]
+            await u2.close()
+            ev = await u1.next_event("presence", conv="d:1|2")
+            assert (ev["from"], ev["online"]) == ("2", False)
+            assert (await u1.call("presence", {"toUid": "2"}))["online"] == ["1"]
+            u2 = await logged_in(server, 2)
+            ev = await u1.next_event("presence", conv="d:1|2")
+            assert (ev["from"], ev["online"]) == ("2", True)
+            # A room: its online members.
+            await u1.call("join", {"groupsId": "4"})
+            await u2.call("join", {"groupsId": "4"})
+            assert sorted((await u1.call("presence", {"groupsId": "4"}))["online"]) == ["1", "2"]
+            await u2.close()
+        finally:
+            await close_all(u1)
+
+    run(main())
+
+
+def test_delivered_marks_reach_the_sender(server):
+    async def main():
+        u1 = await logged_in(server, 1)
+        auto = await logged_in(server, 2)
+        manual = await logged_in(server, 2, deviceId="m", ackMode="manual")
+        try:
+            r = await u1.sendmsg("one", toUid="2")
+            ev = await u1.next_event("delivered", conv="d:1|2")
+            assert (ev["from"], ev["convSeq"]) == ("2", r["convSeq"])
+            await manual.next_message()
+            await manual.call("ack", {"conv": "d:1|2", "convSeq": r["convSeq"]})
+            ev = await u1.next_event("delivered", conv="d:1|2")
+            assert ev["convSeq"] == r["convSeq"]
+        finally:
+            await close_all(u1, auto, manual)
+
+    run(main())
