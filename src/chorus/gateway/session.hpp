@@ -20,6 +20,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,8 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void announce_presence(bool online);
   void finish_login(std::string seq, std::string action);
   bool require_login(const protocol::request& r);
+  // The conversation and convSeq of an ack or read, checked (else answered).
+  std::optional<store::position> read_mark(const protocol::request& r);
   // The conversation named by conv / toUid / groupsId, if this user is in it.
   std::string resolve_conv(const protocol::request& r, const protocol::conv_ref& ref);
 

@@ -153,24 +153,31 @@ std::string session::resolve_conv(const protocol::request& r, const protocol::co
   return conv;
 }
 
-void session::do_ack(const protocol::request& r) {
-  if (!require_login(r)) return;
+std::optional<store::position> session::read_mark(const protocol::request& r) {
+  if (!require_login(r)) return std::nullopt;
   auto a = protocol::read_ack(r.data);
   if (!a) {
     respond(r.seq, r.action, a.error.code, a.error.msg);
-    return;
+    return std::nullopt;
   }
   auto conv = resolve_conv(r, a->where);
-  if (conv.empty()) return;
+  if (conv.empty()) return std::nullopt;
   if (a->seq > inbox_.position(conv)) {
     respond(r.seq, r.action, code::bad_parameter, "convSeq is beyond what this connection was sent");
-    return;
+    return std::nullopt;
   }
+  return store::position{std::move(conv), a->seq};
+}
+
+void session::do_ack(const protocol::request& r) {
+  auto mark = read_mark(r);
+  if (!mark) return;
   // Answered once the cursor is committed: an acked message is never sent
   // to this device again, even after a crash.
+  auto& [conv, upto_seq] = *mark;
   ctx_.chat.storage().advance_cursor(
-      app_, user_, device_, conv, a->seq,
-      back_on_shard<store::status>([this, seq = r.seq, action = r.action, conv, upto = a->seq](store::status st) {
+      app_, user_, device_, conv, upto_seq,
+      back_on_shard<store::status>([this, seq = r.seq, action = r.action, conv, upto = upto_seq](store::status st) {
         if (st != store::status::ok) {
           respond(seq, action, code::store_error, "store error, ack again");
           return;

@@ -40,21 +40,12 @@ void session::do_conversations(const protocol::request& r) {
 }
 
 void session::do_read(const protocol::request& r) {
-  if (!require_login(r)) return;
-  auto a = protocol::read_ack(r.data);  // same fields: a conversation and a convSeq
-  if (!a) {
-    respond(r.seq, r.action, a.error.code, a.error.msg);
-    return;
-  }
-  auto conv = resolve_conv(r, a->where);
-  if (conv.empty()) return;
-  if (a->seq > inbox_.position(conv)) {
-    respond(r.seq, r.action, code::bad_parameter, "convSeq is beyond what this connection was sent");
-    return;
-  }
+  auto mark = read_mark(r);  // the same fields as ack: a conversation and a convSeq
+  if (!mark) return;
+  auto& [conv, upto_seq] = *mark;
   ctx_.chat.storage().mark_read(
-      app_, user_, conv, a->seq,
-      back_on_shard<store::status>([this, seq = r.seq, action = r.action, conv, upto = a->seq](store::status st) {
+      app_, user_, conv, upto_seq,
+      back_on_shard<store::status>([this, seq = r.seq, action = r.action, conv, upto = upto_seq](store::status st) {
         if (st != store::status::ok) {
           respond(seq, action, code::store_error, "store error, try again");
           return;

@@ -8,7 +8,6 @@
 namespace chorus::store::sqlite {
 
 namespace {
-constexpr const char* message_columns = "conv, seq, id, sender, client_msg_id, to_user, room, type, content, ts";
 std::string select_messages(const char* tail) {
   return std::string("SELECT ") + message_columns + " FROM messages " + tail;
 }
@@ -45,21 +44,7 @@ reader::reader(const std::string& path) : db_(path, true) {
 reader::~reader() = default;
 
 void reader::read_messages(statement& q, const std::string& app, std::vector<core::message>& out) {
-  while (q.step()) {
-    core::message m;
-    m.app = app;
-    m.conv = q.text(0);
-    m.seq = q.uint64(1);
-    m.id = q.text(2);
-    m.from = q.text(3);
-    m.client_msg_id = q.text(4);
-    m.to = q.text(5);
-    m.room = q.text(6);
-    m.type = q.text(7);
-    m.content = q.text(8);
-    m.ts_ms = q.int64(9);
-    out.push_back(std::move(m));
-  }
+  while (q.step()) out.push_back(message_from_row(q, app));
   q.reset();
 }
 

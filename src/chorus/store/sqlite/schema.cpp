@@ -37,4 +37,20 @@ void prepare_writer(connection& c, bool full_sync) {
 
 void prepare_reader(connection& c) { c.exec("PRAGMA query_only=1"); }
 
+core::message message_from_row(const statement& q, const std::string& app) {
+  core::message m;
+  m.app = app;
+  m.conv = q.text(0);
+  m.seq = q.uint64(1);
+  m.id = q.text(2);
+  m.from = q.text(3);
+  m.client_msg_id = q.text(4);
+  m.to = q.text(5);
+  m.room = q.text(6);
+  m.type = q.text(7);
+  m.content = q.text(8);
+  m.ts_ms = q.int64(9);
+  return m;
+}
+
 }  // namespace chorus::store::sqlite

@@ -2,6 +2,7 @@
 // the thread that owns it.
 #pragma once
 
+#include "chorus/core/message.hpp"
 #include "chorus/store/sqlite/statement.hpp"
 
 namespace chorus::store::sqlite {
@@ -10,5 +11,10 @@ namespace chorus::store::sqlite {
 // synchronous=FULL (survives power loss) over NORMAL (survives process crash).
 void prepare_writer(connection& c, bool full_sync);
 void prepare_reader(connection& c);
+
+// The columns a message row is read with, in this order, and the decoder.
+inline constexpr const char* message_columns =
+    "conv, seq, id, sender, client_msg_id, to_user, room, type, content, ts";
+core::message message_from_row(const statement& q, const std::string& app);
 
 }  // namespace chorus::store::sqlite

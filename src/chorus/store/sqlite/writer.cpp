@@ -13,9 +13,9 @@ struct writer::statements {
       : begin(c, "BEGIN IMMEDIATE"),
         commit(c, "COMMIT"),
         rollback(c, "ROLLBACK"),
-        find_idem(c,
-                  "SELECT conv, seq, id, to_user, room, type, content, ts FROM messages "
-                  "WHERE app=? AND sender=? AND client_msg_id=?"),
+        find_idem(c, (std::string("SELECT ") + message_columns +
+                      " FROM messages WHERE app=? AND sender=? AND client_msg_id=?")
+                         .c_str()),
         max_seq(c, "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE app=? AND conv=?"),
         insert_msg(c,
                    "INSERT INTO messages(app, conv, seq, id, sender, client_msg_id, to_user, room, "
@@ -66,16 +66,7 @@ void writer::apply(append_op& op) {
     auto& q = st_->find_idem.bind_all(m.app, m.from, m.client_msg_id);
     if (q.step()) {
       op.res.duplicate = true;
-      auto& f = op.res.msg;
-      f = m;
-      f.conv = q.text(0);
-      f.seq = q.uint64(1);
-      f.id = q.text(2);
-      f.to = q.text(3);
-      f.room = q.text(4);
-      f.type = q.text(5);
-      f.content = q.text(6);
-      f.ts_ms = q.int64(7);
+      op.res.msg = message_from_row(q, m.app);
       q.reset();
       return;
     }
