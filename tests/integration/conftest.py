@@ -16,6 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chorus_client import Server, chorusd_path  # noqa: E402
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "WARNING: ThreadSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
 
@@ -48,11 +52,18 @@ def chorus(tmp_path, chorusd_binary):
     for srv in started:
         srv.stop()
     # Shown by pytest only when the test failed.
+    reports = []
     for srv in started:
         if srv.log_path.exists():
-            tail = srv.log_path.read_text(errors="replace").splitlines()[-30:]
+            text = srv.log_path.read_text(errors="replace")
+            tail = text.splitlines()[-30:]
             print(f"---- {srv.log_path} (last {len(tail)} lines)")
             print("\n".join(tail))
+            # Under the asan/tsan presets a sanitizer report fails the test.
+            if any(mark in text for mark in SANITIZER_MARKS):
+                reports.append(str(srv.log_path))
+    if reports:
+        pytest.fail(f"sanitizer report in {', '.join(reports)}")
 
 
 @pytest.fixture

@@ -64,7 +64,14 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
   }
 }
 
-node::~node() = default;
+node::~node() {
+  if (!p_) return;
+  // The store goes first: its threads drain and may still run callbacks,
+  // which use the chat service and fan-out and post to the (stopped)
+  // shards, all of which must still exist then.
+  p_->listeners.clear();
+  p_->store.reset();
+}
 
 int node::run() {
   auto& c = p_->cfg;
