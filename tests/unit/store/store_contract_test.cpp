@@ -32,6 +32,7 @@ R wait_for(Call&& call) {
 struct factory {
   std::string name;
   std::function<std::unique_ptr<store::store>(const std::string& path)> open;
+  friend void PrintTo(const factory& f, std::ostream* os) { *os << f.name; }
 };
 
 class StoreContract : public ::testing::TestWithParam<factory> {

@@ -4,22 +4,22 @@
 #pragma once
 
 #include "chorus/store/sqlite/statement.hpp"
-#include "chorus/store/store.hpp"
+#include "chorus/store/batch.hpp"
 
 #include <memory>
 
 namespace chorus::store::sqlite {
 
-class reader {
+class reader final : public query_reader {
  public:
   explicit reader(const std::string& path);
-  ~reader();
+  ~reader() override;
 
-  sync_result sync(const sync_request& r);
-  history_result history(const history_request& r);
-  conversations_result conversations(const std::string& app, const std::string& user);
-  members_result room_members(const std::string& app, const std::string& room);
-  rooms_result rooms(const std::string& app);
+  sync_result sync(const sync_request& r) override;
+  history_result history(const history_request& r) override;
+  conversations_result conversations(const std::string& app, const std::string& user) override;
+  members_result room_members(const std::string& app, const std::string& room) override;
+  rooms_result rooms(const std::string& app) override;
 
  private:
   void read_messages(statement& q, const std::string& app, std::vector<core::message>& out);

@@ -6,7 +6,7 @@
 
 #include "chorus/core/snowflake.hpp"
 #include "chorus/store/sqlite/statement.hpp"
-#include "chorus/store/store.hpp"
+#include "chorus/store/batch.hpp"
 
 #include <map>
 #include <memory>
@@ -18,36 +18,14 @@
 
 namespace chorus::store::sqlite {
 
-struct append_op {
-  append_request req;
-  std::function<void(append_result)> done;
-  append_result res;
-};
-struct join_op {
-  std::string app, room, user;
-  std::function<void(join_result)> done;
-  join_result res;
-};
-struct leave_op {
-  std::string app, room, user;
-  std::function<void(leave_result)> done;
-  leave_result res;
-};
-using write_op = std::variant<append_op, join_op, leave_op>;
-
-// (app, user, device, conv) -> seq; the newest of a batch wins.
-using cursor_map = std::map<std::tuple<std::string, std::string, std::string, std::string>, std::uint64_t>;
-// (app, user, conv) -> seq; the newest of a batch wins.
-using read_map = std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>;
-
-class writer {
+class writer final : public batch_writer {
  public:
   writer(const std::string& path, bool full_sync, unsigned node_id);
-  ~writer();
+  ~writer() override;
 
   // Runs the batch in one transaction. On failure every result is
   // status::error and nothing of the batch is kept. Returns whether it committed.
-  bool run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads);
+  bool run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads) override;
 
  private:
   void apply(append_op& op);

@@ -1,0 +1,209 @@
+#include "chorus/store/threaded_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace chorus::store {
+
+threaded_store::threaded_store(std::unique_ptr<batch_writer> w, std::unique_ptr<query_reader> r,
+                               std::size_t batch_max, batch_observer on_batch)
+    : batch_max_(batch_max), on_batch_(std::move(on_batch)), writer_(std::move(w)), reader_(std::move(r)) {
+  wthread_ = std::thread([this] { write_loop(); });
+  rthread_ = std::thread([this] { read_loop(); });
+}
+
+threaded_store::~threaded_store() {
+  {
+    std::lock_guard lock(wmu_);
+    stopping_ = true;
+  }
+  wcv_.notify_all();
+  wthread_.join();
+  {
+    std::lock_guard lock(rmu_);
+    rstopping_ = true;
+  }
+  rcv_.notify_all();
+  rthread_.join();
+}
+
+void threaded_store::submit(write_op op) {
+  {
+    std::lock_guard lock(wmu_);
+    wq_.push_back({++issued_, std::move(op)});
+  }
+  wcv_.notify_one();
+}
+
+void threaded_store::append(append_request r, std::function<void(append_result)> done) {
+  submit(append_op{std::move(r), std::move(done), {}});
+}
+
+void threaded_store::join(std::string app, std::string room, std::string user,
+                        std::function<void(join_result)> done) {
+  submit(join_op{std::move(app), std::move(room), std::move(user), std::move(done), {}});
+}
+
+void threaded_store::leave(std::string app, std::string room, std::string user,
+                         std::function<void(leave_result)> done) {
+  submit(leave_op{std::move(app), std::move(room), std::move(user), std::move(done), {}});
+}
+
+void threaded_store::advance_cursor(std::string app, std::string user, std::string device,
+                                  std::string conv, std::uint64_t seq, std::function<void(status)> done) {
+  {
+    std::lock_guard lock(wmu_);
+    auto& c = cursors_[{std::move(app), std::move(user), std::move(device), std::move(conv)}];
+    c = std::max(c, seq);
+    if (done) mark_waiters_.push_back(std::move(done));
+    ++issued_;
+  }
+  wcv_.notify_one();
+}
+
+void threaded_store::mark_read(std::string app, std::string user, std::string conv, std::uint64_t seq,
+                             std::function<void(status)> done) {
+  {
+    std::lock_guard lock(wmu_);
+    auto& r = reads_[{std::move(app), std::move(user), std::move(conv)}];
+    r = std::max(r, seq);
+    if (done) mark_waiters_.push_back(std::move(done));
+    ++issued_;
+  }
+  wcv_.notify_one();
+}
+
+void threaded_store::flush() {
+  std::uint64_t ticket;
+  {
+    std::lock_guard lock(wmu_);
+    ticket = issued_;
+  }
+  wait_committed(ticket);
+}
+
+void threaded_store::wait_committed(std::uint64_t ticket) {
+  std::unique_lock lock(wmu_);
+  committed_cv_.wait(lock, [&] { return committed_ >= ticket; });
+}
+
+void threaded_store::write_loop() {
+  std::vector<write_op> batch;
+  cursor_map cursors;
+  read_map reads;
+  std::vector<std::function<void(status)>> mark_waiters;
+  for (;;) {
+    std::uint64_t done_upto;
+    {
+      std::unique_lock lock(wmu_);
+      wcv_.wait(lock, [&] { return stopping_ || !wq_.empty() || !cursors_.empty() || !reads_.empty(); });
+      if (wq_.empty() && cursors_.empty() && reads_.empty()) return;  // stopping, and drained
+      while (!wq_.empty() && batch.size() < batch_max_) {
+        batch.push_back(std::move(wq_.front().op));
+        wq_.pop_front();
+      }
+      cursors.swap(cursors_);
+      reads.swap(reads_);
+      mark_waiters.swap(mark_waiters_);
+      // Writes still queued hold the lowest tickets not in this batch.
+      done_upto = wq_.empty() ? issued_ : wq_.front().ticket - 1;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    bool ok = writer_->run(batch, cursors, reads);
+    if (on_batch_)
+      on_batch_(batch.size() + cursors.size() + reads.size(),
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), ok);
+    // Callbacks after the commit, in commit order: nothing is announced that
+    // is not durable.
+    for (auto& op : batch) std::visit([](auto& o) { if (o.done) o.done(std::move(o.res)); }, op);
+    for (auto& w : mark_waiters) w(ok ? status::ok : status::error);
+    {
+      std::lock_guard lock(wmu_);
+      committed_ = done_upto;
+    }
+    committed_cv_.notify_all();
+    batch.clear();
+    cursors.clear();
+    reads.clear();
+    mark_waiters.clear();
+  }
+}
+
+void threaded_store::read(std::function<void(query_reader&)> job) {
+  std::uint64_t ticket;
+  {
+    std::lock_guard lock(wmu_);
+    ticket = issued_;
+  }
+  {
+    std::lock_guard lock(rmu_);
+    rq_.emplace_back(ticket, std::move(job));
+  }
+  rcv_.notify_one();
+}
+
+void threaded_store::read_loop() {
+  for (;;) {
+    std::pair<std::uint64_t, std::function<void(query_reader&)>> job;
+    {
+      std::unique_lock lock(rmu_);
+      rcv_.wait(lock, [&] { return rstopping_ || !rq_.empty(); });
+      if (rq_.empty()) return;
+      job = std::move(rq_.front());
+      rq_.pop_front();
+    }
+    wait_committed(job.first);
+    job.second(*reader_);
+  }
+}
+
+namespace {
+// Runs a query, turning a SQLite failure into status::error for the caller.
+template <class Result, class Query>
+void guarded(Query&& q, const std::function<void(Result)>& done) {
+  Result res;
+  try {
+    res = q();
+  } catch (const std::exception& e) {
+    spdlog::error("store: read failed: {}", e.what());
+    res = Result{};
+    res.st = status::error;
+  }
+  done(std::move(res));
+}
+}  // namespace
+
+void threaded_store::sync(sync_request r, std::function<void(sync_result)> done) {
+  read([r = std::move(r), done = std::move(done)](query_reader& rd) {
+    guarded<sync_result>([&] { return rd.sync(r); }, done);
+  });
+}
+
+void threaded_store::conversations(std::string app, std::string user,
+                                 std::function<void(conversations_result)> done) {
+  read([app = std::move(app), user = std::move(user), done = std::move(done)](query_reader& rd) {
+    guarded<conversations_result>([&] { return rd.conversations(app, user); }, done);
+  });
+}
+
+void threaded_store::history(history_request r, std::function<void(history_result)> done) {
+  read([r = std::move(r), done = std::move(done)](query_reader& rd) {
+    guarded<history_result>([&] { return rd.history(r); }, done);
+  });
+}
+
+void threaded_store::room_members(std::string app, std::string room,
+                                std::function<void(members_result)> done) {
+  read([app = std::move(app), room = std::move(room), done = std::move(done)](query_reader& rd) {
+    guarded<members_result>([&] { return rd.room_members(app, room); }, done);
+  });
+}
+
+void threaded_store::rooms(std::string app, std::function<void(rooms_result)> done) {
+  read([app = std::move(app), done = std::move(done)](query_reader& rd) {
+    guarded<rooms_result>([&] { return rd.rooms(app); }, done);
+  });
+}
+
+}  // namespace chorus::store

@@ -1,0 +1,82 @@
+// A store run on two threads: one writer doing group commit (every write
+// waiting when it wakes goes into one transaction: one fsync) and one reader
+// on a connection of its own. Public calls are thread-safe; write callbacks
+// run on the writer thread in commit order, read callbacks on the reader
+// thread. The database work itself is a batch_writer and a query_reader
+// (SQLite's or PostgreSQL's).
+#pragma once
+
+#include "chorus/store/batch.hpp"
+#include "chorus/store/store.hpp"
+
+#include <memory>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace chorus::store {
+
+
+class threaded_store : public store {
+ public:
+  threaded_store(std::unique_ptr<batch_writer> w, std::unique_ptr<query_reader> r, std::size_t batch_max,
+                 batch_observer on_batch);
+  ~threaded_store() override;  // drains the queue, then stops both threads
+
+  void append(append_request r, std::function<void(append_result)> done) override;
+  void join(std::string app, std::string room, std::string user,
+            std::function<void(join_result)> done) override;
+  void leave(std::string app, std::string room, std::string user,
+             std::function<void(leave_result)> done) override;
+  void advance_cursor(std::string app, std::string user, std::string device, std::string conv,
+                      std::uint64_t seq, std::function<void(status)> done) override;
+  void mark_read(std::string app, std::string user, std::string conv, std::uint64_t seq,
+                 std::function<void(status)> done) override;
+  void sync(sync_request r, std::function<void(sync_result)> done) override;
+  void conversations(std::string app, std::string user, std::function<void(conversations_result)> done) override;
+  void history(history_request r, std::function<void(history_result)> done) override;
+  void room_members(std::string app, std::string room,
+                    std::function<void(members_result)> done) override;
+  void rooms(std::string app, std::function<void(rooms_result)> done) override;
+  void flush() override;
+
+ private:
+  void submit(write_op op);
+  void read(std::function<void(query_reader&)> job);
+  void wait_committed(std::uint64_t ticket);
+  void write_loop();
+  void read_loop();
+
+  std::size_t batch_max_;
+  batch_observer on_batch_;
+
+  // Every write and cursor update takes a ticket; committed_ says that every
+  // ticket up to it is committed. A read waits for the tickets issued before
+  // it, so it sees every write its caller made before (read-your-writes:
+  // an ack, then a login's sync, sees the ack).
+  struct queued_write {
+    std::uint64_t ticket;
+    write_op op;
+  };
+  std::mutex wmu_;
+  std::condition_variable wcv_, committed_cv_;
+  std::deque<queued_write> wq_;
+  cursor_map cursors_;
+  read_map reads_;
+  std::vector<std::function<void(status)>> mark_waiters_;  // told when their cursor or read mark commits
+  std::uint64_t issued_ = 0, committed_ = 0;
+  bool stopping_ = false;
+
+  std::mutex rmu_;
+  std::condition_variable rcv_;
+  std::deque<std::pair<std::uint64_t, std::function<void(query_reader&)>>> rq_;
+  bool rstopping_ = false;
+
+  std::unique_ptr<batch_writer> writer_;
+  std::unique_ptr<query_reader> reader_;
+  std::thread wthread_, rthread_;
+};
+
+}  // namespace chorus::store
