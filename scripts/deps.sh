@@ -7,8 +7,9 @@ set -euo pipefail
 build=(cmake ninja-build ccache g++ pkg-config
        libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
        libsqlite3-dev libjwt-dev libssl-dev libspdlog-dev prometheus-cpp-dev
-       libjs-marked node-dompurify)
-test=(libgtest-dev libgmock-dev python3 python3-pytest python3-websockets python3-jwt util-linux)
+       libjs-marked node-dompurify libpq-dev)
+test=(libgtest-dev libgmock-dev python3 python3-pytest python3-websockets python3-jwt util-linux
+      postgresql)
 
 want=()
 for set in "$@"; do

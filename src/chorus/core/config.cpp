@@ -56,6 +56,7 @@ parse_outcome parse_config(int argc, const char* const* argv) {
     ("threads", po::value(&c.threads)->default_value(c.threads), "shards (event-loop threads); 0: one per core")
     ("node-id", po::value(&c.node_id)->default_value(c.node_id), "0..1023, part of every message id")
     ("db", po::value(&c.db_path)->default_value(c.db_path), "SQLite database file")
+    ("postgres", po::value(&c.postgres), "PostgreSQL instead of SQLite: a libpq conninfo or URI (\"host=127.0.0.1 dbname=chorus\")")
     ("sqlite-sync", po::value(&sync)->default_value("full"), "full (survives power loss) or normal (survives process crash)")
     ("store-batch-max", po::value(&c.store_batch_max)->default_value(c.store_batch_max), "most writes in one store transaction")
     ("auth", po::value(&auth), "open (trust userId; loopback only) or jwt; default: open on loopback, jwt elsewhere")

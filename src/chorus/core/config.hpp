@@ -22,6 +22,7 @@ struct config {
   unsigned node_id = 0;
 
   std::string db_path = "chorus.db";
+  std::string postgres;  // libpq conninfo; set: PostgreSQL instead of SQLite
   sqlite_sync sync = sqlite_sync::full;
   std::size_t store_batch_max = 1024;
 

@@ -126,7 +126,11 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   bool announce_online_ = false;
 
   chat::inbox inbox_;
-  std::vector<std::string> sync_waiters_;  // seqs of sync requests to answer when caught up
+  struct sync_waiter {
+    std::string seq;        // of the sync request, answered when caught up
+    std::size_t count_at;   // sync_count_ when it came: it reports what came after
+  };
+  std::vector<sync_waiter> sync_waiters_;
   std::size_t sync_count_ = 0;
   std::deque<core::message> sync_backlog_;  // read by this round, not queued yet
   bool sync_more_ = false, sync_new_rooms_ = false;

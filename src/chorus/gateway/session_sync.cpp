@@ -15,13 +15,14 @@
 namespace chorus::gateway {
 
 void session::start_sync(std::string seq) {
-  if (!seq.empty()) sync_waiters_.push_back(std::move(seq));
   if (inbox_.syncing()) {
+    if (!seq.empty()) sync_waiters_.push_back({std::move(seq), sync_count_});
     inbox_.request_resync();
     return;
   }
   inbox_.begin_sync();
   sync_count_ = 0;
+  if (!seq.empty()) sync_waiters_.push_back({std::move(seq), 0});
   sync_round();
 }
 
@@ -77,8 +78,8 @@ void session::feed_sync() {
     sync_round();
     return;
   }
-  for (auto& seq : sync_waiters_)
-    respond(seq, "sync", core::code::ok, {}, boost::json::object{{"delivered", sync_count_}});
+  for (auto& w : sync_waiters_)
+    respond(w.seq, "sync", core::code::ok, {}, boost::json::object{{"delivered", sync_count_ - w.count_at}});
   sync_waiters_.clear();
 }
 

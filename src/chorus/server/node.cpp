@@ -8,6 +8,7 @@
 #include "chorus/gateway/listener.hpp"
 #include "chorus/gateway/shard.hpp"
 #include "chorus/server/local_fanout.hpp"
+#include "chorus/store/postgres/postgres_store.hpp"
 #include "chorus/store/sqlite/sqlite_store.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -24,7 +25,7 @@ struct node::parts {
   core::config cfg;
   chat::metrics metrics;
   chat::presence presence;
-  std::unique_ptr<store::sqlite::sqlite_store> store;
+  std::unique_ptr<store::threaded_store> store;
   std::vector<std::unique_ptr<gateway::shard>> shards;
   std::unique_ptr<local_fanout> fanout;
   std::unique_ptr<chat::service> chat;
@@ -36,17 +37,27 @@ struct node::parts {
 node::node(core::config cfg) : p_(std::make_unique<parts>()) {
   p_->cfg = std::move(cfg);
   auto& c = p_->cfg;
-  store::sqlite::options so;
-  so.path = c.db_path;
-  so.full_sync = c.sync == core::sqlite_sync::full;
-  so.node_id = c.node_id;
-  so.batch_max = c.store_batch_max;
-  so.on_batch = [m = &p_->metrics](std::size_t writes, double seconds, bool committed) {
+  auto on_batch = [m = &p_->metrics](std::size_t writes, double seconds, bool committed) {
     m->store_batch_writes.Observe(static_cast<double>(writes));
     m->store_batch_seconds.Observe(seconds);
     if (!committed) m->store_failed_batches.Increment();
   };
-  p_->store = std::make_unique<store::sqlite::sqlite_store>(so);
+  if (c.postgres.empty()) {
+    store::sqlite::options so;
+    so.path = c.db_path;
+    so.full_sync = c.sync == core::sqlite_sync::full;
+    so.node_id = c.node_id;
+    so.batch_max = c.store_batch_max;
+    so.on_batch = on_batch;
+    p_->store = std::make_unique<store::sqlite::sqlite_store>(so);
+  } else {
+    store::postgres::options po;
+    po.conninfo = c.postgres;
+    po.node_id = c.node_id;
+    po.batch_max = c.store_batch_max;
+    po.on_batch = on_batch;
+    p_->store = std::make_unique<store::postgres::postgres_store>(po);
+  }
 
   for (unsigned i = 0; i < c.threads; ++i) p_->shards.push_back(std::make_unique<gateway::shard>(i));
   p_->fanout = std::make_unique<local_fanout>(p_->shards);
@@ -79,8 +90,9 @@ int node::run() {
   for (auto& l : p_->listeners) l->run();
   p_->ctx->ready = true;
   auto at = p_->listeners.front()->local_endpoint();
-  spdlog::info("chorusd listening on http://{}:{} ({} shards, auth {}, store sqlite {})", at.address().to_string(),
-               at.port(), p_->shards.size(), c.auth == core::auth_mode::open ? "open" : "jwt", c.db_path);
+  spdlog::info("chorusd listening on http://{}:{} ({} shards, auth {}, store {})", at.address().to_string(),
+               at.port(), p_->shards.size(), c.auth == core::auth_mode::open ? "open" : "jwt",
+               c.postgres.empty() ? "sqlite " + c.db_path : std::string("postgresql"));
 
   net::io_context signals_io;
   net::signal_set signals(signals_io, SIGINT, SIGTERM);

@@ -1,0 +1,23 @@
+// The PostgreSQL reader: sync, history and membership queries on a
+// connection of its own. Owned by the store's reader thread.
+#pragma once
+
+#include "chorus/store/batch.hpp"
+#include "chorus/store/postgres/connection.hpp"
+
+namespace chorus::store::postgres {
+
+class reader final : public query_reader {
+ public:
+  explicit reader(const std::string& conninfo);
+  sync_result sync(const sync_request& r) override;
+  history_result history(const history_request& r) override;
+  conversations_result conversations(const std::string& app, const std::string& user) override;
+  members_result room_members(const std::string& app, const std::string& room) override;
+  rooms_result rooms(const std::string& app) override;
+
+ private:
+  connection db_;
+};
+
+}  // namespace chorus::store::postgres
