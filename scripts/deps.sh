@@ -7,9 +7,9 @@ set -euo pipefail
 build=(cmake ninja-build ccache g++ pkg-config
        libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
        libsqlite3-dev libjwt-dev libssl-dev libspdlog-dev prometheus-cpp-dev
-       libjs-marked node-dompurify libpq-dev)
+       libjs-marked libpq-dev npm)
 test=(libgtest-dev libgmock-dev python3 python3-pytest python3-websockets python3-jwt util-linux
-      postgresql)
+      postgresql chromium)
 
 want=()
 for set in "$@"; do
@@ -22,9 +22,21 @@ done
 
 missing=()
 for p in "${want[@]}"; do
+  # Node and npm may come from outside Debian (this machine's image has Node 20).
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+web_libs() {
+  # The web app's browser libraries from npm (web/package.json), pinned by its lock file.
+  local dir; dir="$(cd "$(dirname "$0")/.." && pwd)/web"
+  if [ ! -d "$dir/node_modules/dompurify" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    npm ci --prefix "$dir" --no-audit --no-fund >/dev/null
+  fi
+}
+if [ ${#missing[@]} -eq 0 ]; then
+  web_libs
+  exit 0
+fi
 
 echo "deps.sh: installing ${missing[*]}"
 sudo=""
@@ -32,3 +44,4 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+web_libs

@@ -75,7 +75,7 @@ void page(context& ctx, std::string_view file, std::function<void(http_reply)>& 
 
 void vendor(const std::string& root, std::string_view file, std::function<void(http_reply)>& reply) {
   auto f = read_static(root, file);
-  if (!f) return reply(text(404, "not installed: apt-get install libjs-marked node-dompurify\n"));
+  if (!f) return reply(text(404, "not installed: run scripts/run, or apt-get install libjs-marked and npm ci --prefix web\n"));
   auto r = text(200, std::move(f->body), std::move(f->content_type));
   r.no_store = false;
   reply(std::move(r));
@@ -99,11 +99,12 @@ void handle_http(context& ctx, const http_query& q, std::function<void(http_repl
   }
   if (path == "/user/list") return user_list(ctx, u, std::move(reply));
   if (path == "/user/groupslist") return groups_list(ctx, u, std::move(reply));
-  // The Markdown renderer and sanitiser of the web app, from Debian's
-  // libjs-marked and node-dompurify (scripts/deps.sh installs them).
+  // The web app's Markdown renderer, from Debian's libjs-marked, and its
+  // sanitiser, DOMPurify from npm (web/package.json; Debian's 2.4.1 build
+  // throws on every call with markup). scripts/run and scripts/test install both.
   if (path == "/vendor/marked.min.js") return vendor(ctx.cfg.vendor_root, "/javascript/marked/marked.min.js", reply);
   if (path == "/vendor/purify.min.js")
-    return vendor(ctx.cfg.vendor_root, "/nodejs/dompurify/dist/purify.min.js", reply);
+    return vendor(ctx.cfg.web_root, "/node_modules/dompurify/dist/purify.min.js", reply);
   if (path == "/home/index") return page(ctx, "/home/index.html", reply);
   if (path == "/home/room") return page(ctx, "/home/room.html", reply);
 
