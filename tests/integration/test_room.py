@@ -159,3 +159,20 @@ def test_user_list_bad_params(server):
     assert body["code"] == 1001 and status != 200
     status, body = server.http_json("/user/list?appId=101")
     assert body["code"] == 1001
+
+
+def test_join_and_leave_are_announced_to_the_room(server):
+    async def main():
+        u1 = await logged_in(server, 1, groupsId="12")
+        u2 = await logged_in(server, 2)
+        try:
+            await u2.call("join", {"groupsId": "12"})
+            ev = await u1.next_event("join", groupsId="12")
+            assert (ev["from"], ev["conv"]) == ("2", "r:12")
+            await u2.call("leave", {"groupsId": "12"})
+            ev = await u1.next_event("leave", groupsId="12")
+            assert ev["from"] == "2"
+        finally:
+            await close_all(u1, u2)
+
+    run(main())

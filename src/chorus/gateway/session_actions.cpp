@@ -229,6 +229,9 @@ void session::do_join(const protocol::request& r) {
         respond(seq, action, store_code(res.st), store_error_text(res.st));
         return;
       }
+      if (res.joined)
+        ctx_.chat.conv_event(app_, core::room_conv(id), user_, id_, "join",
+                             json::object{{"conv", core::room_conv(id)}, {"groupsId", id}, {"from", user_}});
       respond(seq, action, code::ok, {},
               json::object{{"groupsId", id}, {"conv", core::room_conv(id)}, {"joined", res.joined},
                            {"joinedSeq", res.joined_seq}});
@@ -252,6 +255,8 @@ void session::do_leave(const protocol::request& r) {
         respond(seq, action, code::not_member, "not a member of room " + id);
         return;
       }
+      ctx_.chat.conv_event(app_, core::room_conv(id), user_, id_, "leave",
+                           json::object{{"conv", core::room_conv(id)}, {"groupsId", id}, {"from", user_}});
       respond(seq, action, code::ok, {}, json::object{{"groupsId", id}, {"left", true}});
   }));
 }

@@ -50,8 +50,9 @@ void session::do_read(const protocol::request& r) {
           respond(seq, action, code::store_error, "store error, try again");
           return;
         }
-        ctx_.chat.conv_event(app_, conv, user_, id_, "read",
-                             json::object{{"conv", conv}, {"from", user_}, {"convSeq", upto}});
+        if (upto > 0)
+          ctx_.chat.conv_event(app_, conv, user_, id_, "read",
+                               json::object{{"conv", conv}, {"from", user_}, {"convSeq", upto}});
         respond(seq, action, code::ok, {}, json::object{{"conv", conv}, {"convSeq", upto}});
       }));
 }

@@ -32,6 +32,8 @@ void memory_store::append(append_request r, std::function<void(append_result)> d
         m.id = core::snowflake::to_string(ids_.next());
         m.ts_ms = core::unix_ms();
         log.push_back(m);
+        auto& read = reads_[{m.app, m.from, m.conv}];
+        read = std::max(read, m.seq);
         if (!m.client_msg_id.empty()) idem_[{m.app, m.from, m.client_msg_id}] = {ck, m.seq};
         res.msg = m;
       }

@@ -126,6 +126,7 @@ class store {
   // Stores a message and gives it the next convSeq, or returns the first
   // result of an earlier append with the same (app, from, client_msg_id).
   // A direct conversation makes both users members on its first message.
+  // The sender's read mark moves to the new message.
   virtual void append(append_request r, std::function<void(append_result)> done) = 0;
   virtual void join(std::string app, std::string room, std::string user,
                     std::function<void(join_result)> done) = 0;

@@ -224,6 +224,18 @@ TEST_P(StoreContract, ConversationListHasLastMessageAndReadMarks) {
   EXPECT_TRUE(r.convs[2].has_last);
 }
 
+TEST_P(StoreContract, OwnMessagesAreNeverUnread) {
+  join("7", "1");
+  send_room("1", "7", "mine");
+  send("1", "2", "mine too");
+  auto r = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", "1", done); });
+  ASSERT_EQ(r.convs.size(), 2u);
+  for (auto& c : r.convs) EXPECT_EQ(c.read_seq, c.last_seq) << c.conv;
+  auto other = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", "2", done); });
+  ASSERT_EQ(other.convs.size(), 1u);
+  EXPECT_EQ(other.convs[0].read_seq, 0u);
+}
+
 TEST_P(StoreContract, ReadMarkStartsAtTheJoinPoint) {
   join("7", "1");
   send_room("1", "7", "a");

@@ -58,6 +58,8 @@ void writer::apply(append_op& op) {
   m.ts_ms = core::unix_ms();
   db_.run("insert_msg", m.app, m.conv, m.seq, m.id, m.from, m.client_msg_id, m.to, m.room, m.type, m.content,
           m.ts_ms);
+  // What one writes, one has read: one's own messages are never unread.
+  db_.run("put_read", m.app, m.from, m.conv, m.seq);
   op.res.msg = m;
 }
 

@@ -89,6 +89,8 @@ void writer::apply(append_op& op) {
       .bind_all(m.app, m.conv, m.seq, m.id, m.from, m.client_msg_id, m.to, m.room, m.type, m.content,
                 m.ts_ms)
       .run();
+  // What one writes, one has read: one's own messages are never unread.
+  st_->put_read.bind_all(m.app, m.from, m.conv, m.seq).run();
   seq = m.seq;
   op.res.msg = m;
 }
