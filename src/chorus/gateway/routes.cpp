@@ -105,8 +105,9 @@ void handle_http(context& ctx, const http_query& q, std::function<void(http_repl
   if (path == "/vendor/marked.min.js") return vendor(ctx.cfg.vendor_root, "/javascript/marked/marked.min.js", reply);
   if (path == "/vendor/purify.min.js")
     return vendor(ctx.cfg.web_root, "/node_modules/dompurify/dist/purify.min.js", reply);
-  if (path == "/home/index") return page(ctx, "/home/index.html", reply);
-  if (path == "/home/room") return page(ctx, "/home/room.html", reply);
+  // The Go system's pages open the web app, which reads the address
+  // (app/session.js) to sign in and open that conversation.
+  if (path == "/home/index" || path == "/home/room") return page(ctx, "/index.html", reply);
 
   auto f = read_static(ctx.cfg.web_root, path);
   if (!f) return reply(text(404, "not found\n"));
