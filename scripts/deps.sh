@@ -30,7 +30,9 @@ web_libs() {
   # The web app's browser libraries from npm (web/package.json), pinned by its lock file.
   local dir; dir="$(cd "$(dirname "$0")/.." && pwd)/web"
   if [ ! -d "$dir/node_modules/dompurify" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    npm ci --prefix "$dir" --no-audit --no-fund >/dev/null
+    # Without them chorusd still runs; the app then shows messages as plain text.
+    npm ci --prefix "$dir" --no-audit --no-fund >/dev/null ||
+      echo "deps.sh: warning: npm ci --prefix web failed; the web app will show messages as plain text" >&2
   fi
 }
 if [ ${#missing[@]} -eq 0 ]; then
