@@ -7,9 +7,10 @@ set -euo pipefail
 build=(cmake ninja-build ccache g++ pkg-config
        libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
        libsqlite3-dev libjwt-dev libssl-dev libspdlog-dev prometheus-cpp-dev
-       libjs-marked libpq-dev npm)
+       libjs-marked libpq-dev npm
+       libhiredis-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc)
 test=(libgtest-dev libgmock-dev python3 python3-pytest python3-websockets python3-jwt util-linux
-      postgresql chromium)
+      postgresql chromium redis-server nginx)
 
 want=()
 for set in "$@"; do

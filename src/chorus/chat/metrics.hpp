@@ -38,6 +38,9 @@ class metrics {
   prometheus::Counter& idle_closes;
   prometheus::Counter& accept_errors;
   prometheus::Counter& store_failed_batches;
+  prometheus::Counter& peer_deliveries_sent;      // to other nodes (cluster)
+  prometheus::Counter& peer_deliveries_received;  // from other nodes
+  prometheus::Counter& peer_send_failures;        // deliveries dropped on the way to a peer
   prometheus::Histogram& store_batch_writes;   // writes per store transaction
   prometheus::Histogram& store_batch_seconds;  // time to write and commit one
 };

@@ -8,7 +8,10 @@ std::string key(const std::string& app, const std::string& user) { return app + 
 
 int presence::up(const std::string& app, const std::string& user) {
   std::lock_guard lock(mu_);
-  return ++sessions_[key(app, user)];
+  int n = ++sessions_[key(app, user)];
+  // Under the lock, so that the directory hears ups and downs in order.
+  if (n == 1 && on_change) on_change(app, user, true);
+  return n;
 }
 
 int presence::down(const std::string& app, const std::string& user) {
@@ -17,6 +20,7 @@ int presence::down(const std::string& app, const std::string& user) {
   if (it == sessions_.end()) return 0;
   int left = --it->second;
   if (left <= 0) sessions_.erase(it);
+  if (left == 0 && on_change) on_change(app, user, false);
   return left;
 }
 
@@ -37,6 +41,20 @@ std::vector<std::string> presence::online_among(const std::string& app,
 std::size_t presence::users_online() const {
   std::lock_guard lock(mu_);
   return sessions_.size();
+}
+
+}  // namespace chorus::chat
+
+namespace chorus::chat {
+
+std::vector<std::pair<std::string, std::string>> presence::snapshot() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::lock_guard lock(mu_);
+  for (auto& [k, n] : sessions_) {
+    auto nl = k.find('\n');
+    out.emplace_back(k.substr(0, nl), k.substr(nl + 1));
+  }
+  return out;
 }
 
 }  // namespace chorus::chat

@@ -3,6 +3,7 @@
 // Any thread. The cluster keeps the same facts in Redis.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -12,12 +13,18 @@ namespace chorus::chat {
 
 class presence {
  public:
+  // Told when a user's first session here opens (true) or last closes
+  // (false), under the lock (so in order; it must not call back in); set
+  // once at startup (the cluster's directory).
+  std::function<void(const std::string& app, const std::string& user, bool online)> on_change;
+
   // Returns the user's session count after the change.
   int up(const std::string& app, const std::string& user);
   int down(const std::string& app, const std::string& user);
   bool online(const std::string& app, const std::string& user) const;
   std::vector<std::string> online_among(const std::string& app, const std::vector<std::string>& users) const;
   std::size_t users_online() const;
+  std::vector<std::pair<std::string, std::string>> snapshot() const;  // every online (app, user)
 
  private:
   mutable std::mutex mu_;

@@ -39,6 +39,12 @@ void check_config(const config& cfg) {
   if (cfg.rate_per_s <= 0 || cfg.rate_burst < 1)
     throw std::runtime_error("--rate and --burst must be positive");
   if (cfg.node_id > 1023) throw std::runtime_error("--node-id must be 0..1023");
+  if (!cfg.redis.empty() && cfg.postgres.empty())
+    throw std::runtime_error("--redis (a cluster) needs --postgres: the nodes must share one store");
+  if (!cfg.redis.empty() && cfg.redis.find(':') == std::string::npos)
+    throw std::runtime_error("--redis must be host:port");
+  if (!cfg.redis.empty() && cfg.heartbeat_ms * 2 > cfg.node_ttl_ms)
+    throw std::runtime_error("--node-ttl-ms must be at least twice --heartbeat-ms");
 }
 
 parse_outcome parse_config(int argc, const char* const* argv) {
@@ -57,6 +63,11 @@ parse_outcome parse_config(int argc, const char* const* argv) {
     ("node-id", po::value(&c.node_id)->default_value(c.node_id), "0..1023, part of every message id")
     ("db", po::value(&c.db_path)->default_value(c.db_path), "SQLite database file")
     ("postgres", po::value(&c.postgres), "PostgreSQL instead of SQLite: a libpq conninfo or URI (\"host=127.0.0.1 dbname=chorus\")")
+    ("redis", po::value(&c.redis), "join a cluster: Redis at host:port (node registry and presence)")
+    ("peer-port", po::value(&c.peer_port)->default_value(c.peer_port), "gRPC port for the other nodes (cluster; 0: any free port)")
+    ("advertise", po::value(&c.advertise), "address the other nodes reach this one at (default: --listen)")
+    ("node-ttl-ms", po::value(&c.node_ttl_ms)->default_value(c.node_ttl_ms), "a node that stops refreshing its entry drops out after this")
+    ("heartbeat-ms", po::value(&c.heartbeat_ms)->default_value(c.heartbeat_ms), "how often a node refreshes its entry in Redis")
     ("sqlite-sync", po::value(&sync)->default_value("full"), "full (survives power loss) or normal (survives process crash)")
     ("store-batch-max", po::value(&c.store_batch_max)->default_value(c.store_batch_max), "most writes in one store transaction")
     ("auth", po::value(&auth), "open (trust userId; loopback only) or jwt; default: open on loopback, jwt elsewhere")
@@ -122,6 +133,7 @@ parse_outcome parse_config(int argc, const char* const* argv) {
   } else {
     throw std::runtime_error("--auth must be open or jwt, not '" + auth + "'");
   }
+  if (c.advertise.empty()) c.advertise = c.listen_address;
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   check_config(c);
   return out;

@@ -23,6 +23,11 @@ struct config {
 
   std::string db_path = "chorus.db";
   std::string postgres;  // libpq conninfo; set: PostgreSQL instead of SQLite
+  std::string redis;     // host:port; set: join the cluster
+  std::uint16_t peer_port = 8287;  // gRPC between nodes (0: any free port)
+  std::string advertise;           // the address peers reach this node at; default: --listen
+  unsigned node_ttl_ms = 5000;     // a node that stops refreshing drops out after this
+  unsigned heartbeat_ms = 1000;
   sqlite_sync sync = sqlite_sync::full;
   std::size_t store_batch_max = 1024;
 

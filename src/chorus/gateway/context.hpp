@@ -25,6 +25,7 @@ struct context {
   authenticator auth;
   std::vector<std::unique_ptr<shard>>* shards = nullptr;
   std::atomic<bool> ready{false};
+  std::function<std::string()> health;  // a line on what is degraded (cluster), for /readyz
   std::int64_t started_ms = 0;
 };
 

@@ -92,8 +92,11 @@ void handle_http(context& ctx, const http_query& q, std::function<void(http_repl
   if (q.method != "GET" && q.method != "HEAD") return reply(text(405, "method not allowed\n"));
 
   if (path == "/healthz") return reply(text(200, "ok\n"));
-  if (path == "/readyz")
-    return reply(ctx.ready.load() ? text(200, "ready\n") : text(503, "not ready\n"));
+  if (path == "/readyz") {
+    if (!ctx.ready.load()) return reply(text(503, "not ready\n"));
+    // Degraded (Redis down) still serves its own users: ready, and says so.
+    return reply(text(200, "ready" + (ctx.health ? "; " + ctx.health() : std::string()) + "\n"));
+  }
   if (path == "/metrics") {
     return reply(text(200, ctx.metrics.render(), "text/plain; version=0.0.4; charset=utf-8"));
   }

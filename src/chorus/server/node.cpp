@@ -3,6 +3,9 @@
 #include "chorus/chat/metrics.hpp"
 #include "chorus/chat/presence.hpp"
 #include "chorus/chat/service.hpp"
+#include "chorus/cluster/cluster_fanout.hpp"
+#include "chorus/cluster/directory.hpp"
+#include "chorus/cluster/peers.hpp"
 #include "chorus/core/clock.hpp"
 #include "chorus/gateway/context.hpp"
 #include "chorus/gateway/listener.hpp"
@@ -28,6 +31,11 @@ struct node::parts {
   std::unique_ptr<store::threaded_store> store;
   std::vector<std::unique_ptr<gateway::shard>> shards;
   std::unique_ptr<local_fanout> fanout;
+  // The cluster (with --redis): peers, the gRPC server, the directory.
+  std::unique_ptr<cluster::peers> peers;
+  std::unique_ptr<cluster::peer_server> peer_server;
+  std::unique_ptr<cluster::directory> directory;
+  std::unique_ptr<cluster::cluster_fanout> cluster_fanout;
   std::unique_ptr<chat::service> chat;
   std::unique_ptr<gateway::context> ctx;
   std::vector<std::shared_ptr<gateway::listener>> listeners;
@@ -61,10 +69,39 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
 
   for (unsigned i = 0; i < c.threads; ++i) p_->shards.push_back(std::make_unique<gateway::shard>(i));
   p_->fanout = std::make_unique<local_fanout>(p_->shards);
-  p_->chat = std::make_unique<chat::service>(*p_->store, *p_->fanout, p_->presence, p_->metrics);
+  chat::fanout* out = p_->fanout.get();
+  if (!c.redis.empty()) {
+    p_->peers = std::make_unique<cluster::peers>(c.node_id, p_->metrics);
+    p_->peer_server = std::make_unique<cluster::peer_server>(c.advertise + ":" + std::to_string(c.peer_port),
+                                                             *p_->fanout, p_->metrics);
+    cluster::directory_options d;
+    d.host = c.redis.substr(0, c.redis.rfind(':'));
+    d.port = std::stoi(c.redis.substr(c.redis.rfind(':') + 1));
+    d.node_id = c.node_id;
+    d.peer_address = c.advertise + ":" + std::to_string(p_->peer_server->port());
+    d.ttl_ms = static_cast<int>(c.node_ttl_ms);
+    d.heartbeat_ms = static_cast<int>(c.heartbeat_ms);
+    auto* peers = p_->peers.get();
+    auto* pres = &p_->presence;
+    p_->directory = std::make_unique<cluster::directory>(
+        d, [peers](const std::vector<cluster::node_info>& live) { peers->update(live); },
+        [pres] { return pres->snapshot(); });
+    auto* dir = p_->directory.get();
+    p_->presence.on_change = [dir](const std::string& app, const std::string& user, bool online) {
+      if (online) dir->user_online(app, user);
+      else dir->user_offline(app, user);
+    };
+    p_->cluster_fanout = std::make_unique<cluster::cluster_fanout>(*p_->fanout, *p_->directory, *p_->peers);
+    out = p_->cluster_fanout.get();
+  }
+  p_->chat = std::make_unique<chat::service>(*p_->store, *out, p_->presence, p_->metrics);
   p_->ctx = std::make_unique<gateway::context>(c, *p_->chat, p_->metrics);
   p_->ctx->shards = &p_->shards;
   p_->ctx->started_ms = core::unix_ms();
+  if (p_->directory) {
+    auto* dir = p_->directory.get();
+    p_->ctx->health = [dir] { return dir->status(); };
+  }
 
   // The first acceptor picks the port (it may be 0); the others share it.
   auto at = net::ip::tcp::endpoint(net::ip::make_address(c.listen_address), c.port);
@@ -82,6 +119,12 @@ node::~node() {
   // shards, all of which must still exist then.
   p_->listeners.clear();
   p_->store.reset();
+  // Then the cluster: nothing routes any more, so the directory (which may
+  // still run routing jobs into the peers) goes before the peers.
+  p_->presence.on_change = nullptr;
+  p_->directory.reset();
+  p_->peer_server.reset();
+  p_->peers.reset();
 }
 
 int node::run() {
@@ -90,9 +133,12 @@ int node::run() {
   for (auto& l : p_->listeners) l->run();
   p_->ctx->ready = true;
   auto at = p_->listeners.front()->local_endpoint();
-  spdlog::info("chorusd listening on http://{}:{} ({} shards, auth {}, store {})", at.address().to_string(),
+  spdlog::info("chorusd listening on http://{}:{} ({} shards, auth {}, store {}{})", at.address().to_string(),
                at.port(), p_->shards.size(), c.auth == core::auth_mode::open ? "open" : "jwt",
-               c.postgres.empty() ? "sqlite " + c.db_path : std::string("postgresql"));
+               c.postgres.empty() ? "sqlite " + c.db_path : std::string("postgresql"),
+               p_->peer_server ? ", node " + std::to_string(c.node_id) + ", peers on port " +
+                                     std::to_string(p_->peer_server->port())
+                               : std::string());
 
   net::io_context signals_io;
   net::signal_set signals(signals_io, SIGINT, SIGTERM);

@@ -1,0 +1,214 @@
+#include "chorus/cluster/directory.hpp"
+
+#include "chorus/core/clock.hpp"
+
+#include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace chorus::cluster {
+
+namespace {
+constexpr const char* nodes_key = "chorus:nodes";
+constexpr int presence_ttl_s = 24 * 3600;  // garbage of crashed nodes goes eventually
+
+struct reply_deleter {
+  void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
+};
+using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+std::string presence_key(const std::string& app, const std::string& user) {
+  return "chorus:presence:" + app + ":" + user;
+}
+
+// Runs one command; nullptr if the connection failed (the caller drops it).
+template <class... Args>
+reply_ptr command(redisContext* c, const char* fmt, Args... args) {
+  return reply_ptr(static_cast<redisReply*>(redisCommand(c, fmt, args...)));
+}
+}  // namespace
+
+directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_users)
+    : opt_(std::move(o)), on_nodes_(std::move(on_nodes)), online_users_(std::move(online_users)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+directory::~directory() {
+  // Leave the list now rather than after the TTL: peers stop routing here.
+  submit([this](redisContext* c) {
+    if (!c) return;
+    auto member = std::to_string(opt_.node_id) + "|" + opt_.peer_address;
+    command(c, "ZREM %s %s", nodes_key, member.c_str());
+  });
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  if (ctx_) redisFree(ctx_);
+}
+
+void directory::submit(job j) {
+  {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(std::move(j));
+  }
+  cv_.notify_one();
+}
+
+void directory::user_online(const std::string& app, const std::string& user) {
+  submit([this, key = presence_key(app, user)](redisContext* c) {
+    if (!c) return;  // re-announced when Redis returns
+    auto id = std::to_string(opt_.node_id);
+    command(c, "SADD %s %s", key.c_str(), id.c_str());
+    command(c, "EXPIRE %s %d", key.c_str(), presence_ttl_s);
+  });
+}
+
+void directory::user_offline(const std::string& app, const std::string& user) {
+  submit([this, key = presence_key(app, user)](redisContext* c) {
+    if (!c) return;
+    command(c, "SREM %s %s", key.c_str(), std::to_string(opt_.node_id).c_str());
+  });
+}
+
+void directory::nodes_of(std::string app, std::vector<std::string> users,
+                         std::function<void(const std::vector<unsigned>&)> done) {
+  submit([this, app = std::move(app), users = std::move(users), done = std::move(done)](redisContext* c) {
+    auto live = live_ids();
+    if (!c) return done(live);
+    std::vector<unsigned> out;
+    for (auto& u : users) {
+      auto r = command(c, "SMEMBERS %s", presence_key(app, u).c_str());
+      if (!r) return done(live);  // the connection failed: route everywhere
+      if (r->type != REDIS_REPLY_ARRAY) continue;
+      for (std::size_t i = 0; i < r->elements; ++i) {
+        unsigned id = static_cast<unsigned>(std::strtoul(r->element[i]->str, nullptr, 10));
+        if (std::find(live.begin(), live.end(), id) != live.end() &&
+            std::find(out.begin(), out.end(), id) == out.end())
+          out.push_back(id);
+      }
+    }
+    done(out);
+  });
+}
+
+void directory::all_nodes(std::function<void(const std::vector<unsigned>&)> done) {
+  submit([this, done = std::move(done)](redisContext*) { done(live_ids()); });
+}
+
+std::vector<unsigned> directory::live_ids() const {
+  std::lock_guard lock(mu_);
+  std::vector<unsigned> ids;
+  for (auto& n : live_) ids.push_back(n.id);
+  return ids;
+}
+
+bool directory::healthy() const {
+  std::lock_guard lock(mu_);
+  return healthy_;
+}
+
+std::string directory::status() const {
+  std::lock_guard lock(mu_);
+  if (healthy_) return "redis ok, " + std::to_string(live_.size()) + " peer node(s)";
+  return "degraded: redis unreachable (" + last_error_ + "); serving local users, routing to " +
+         std::to_string(live_.size()) + " last known peer node(s)";
+}
+
+unsigned long long directory::commands() const {
+  std::lock_guard lock(mu_);
+  return commands_;
+}
+
+void directory::drop_connection(const char* why) {
+  std::string err = ctx_ && ctx_->err ? ctx_->errstr : why;
+  if (ctx_) redisFree(ctx_);
+  ctx_ = nullptr;
+  std::lock_guard lock(mu_);
+  if (healthy_) spdlog::warn("redis {}:{} lost: {}; serving local users only", opt_.host, opt_.port, err);
+  healthy_ = false;
+  last_error_ = err;
+}
+
+bool directory::ensure_connected() {
+  if (ctx_) return true;
+  timeval tv{1, 0};
+  ctx_ = redisConnectWithTimeout(opt_.host.c_str(), opt_.port, tv);
+  if (!ctx_ || ctx_->err) {
+    drop_connection("cannot connect");
+    return false;
+  }
+  redisSetTimeout(ctx_, tv);
+  // Redis may have restarted empty: announce who is here again.
+  for (auto& [app, user] : online_users_()) {
+    auto key = presence_key(app, user);
+    command(ctx_, "SADD %s %s", key.c_str(), std::to_string(opt_.node_id).c_str());
+    command(ctx_, "EXPIRE %s %d", key.c_str(), presence_ttl_s);
+  }
+  std::lock_guard lock(mu_);
+  spdlog::info("redis {}:{} connected", opt_.host, opt_.port);
+  healthy_ = true;
+  last_error_.clear();
+  return true;
+}
+
+void directory::heartbeat() {
+  auto now = core::unix_ms();
+  auto member = std::to_string(opt_.node_id) + "|" + opt_.peer_address;
+  auto expires = std::to_string(now + opt_.ttl_ms);
+  auto now_s = std::to_string(now);
+  if (!command(ctx_, "ZADD %s %s %s", nodes_key, expires.c_str(), member.c_str()) ||
+      !command(ctx_, "ZREMRANGEBYSCORE %s -inf %s", nodes_key, now_s.c_str()))
+    return drop_connection("heartbeat failed");
+  auto r = command(ctx_, "ZRANGEBYSCORE %s %s +inf", nodes_key, now_s.c_str());
+  if (!r) return drop_connection("heartbeat failed");
+  std::vector<node_info> live;
+  if (r->type == REDIS_REPLY_ARRAY) {
+    for (std::size_t i = 0; i < r->elements; ++i) {
+      std::string m(r->element[i]->str, r->element[i]->len);
+      auto bar = m.find('|');
+      if (bar == std::string::npos) continue;
+      node_info n{static_cast<unsigned>(std::strtoul(m.c_str(), nullptr, 10)), m.substr(bar + 1)};
+      if (n.id != opt_.node_id) live.push_back(std::move(n));
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    live_ = live;
+  }
+  on_nodes_(live);
+}
+
+void directory::loop() {
+  auto next_beat = core::steady_ms();
+  for (;;) {
+    std::deque<job> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(0, next_beat - core::steady_ms())),
+                   [&] { return stopping_ || !jobs_.empty(); });
+      batch.swap(jobs_);
+      if (stopping_ && batch.empty()) return;
+    }
+    bool up = ensure_connected();
+    for (auto& j : batch) {
+      j(up ? ctx_ : nullptr);
+      if (up && ctx_ && ctx_->err) {
+        drop_connection("command failed");
+        up = false;
+      }
+    }
+    if (core::steady_ms() >= next_beat) {
+      if (up) heartbeat();
+      next_beat = core::steady_ms() + opt_.heartbeat_ms;
+    }
+    std::lock_guard lock(mu_);
+    commands_ += batch.size();
+  }
+}
+
+}  // namespace chorus::cluster

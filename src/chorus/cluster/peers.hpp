@@ -1,0 +1,52 @@
+// Peer delivery over gRPC. `peers` keeps one link per live node (updated
+// from the directory); a link has a queue and a thread that sends it in
+// batches, one unary call at a time, so a peer sees deliveries in the order
+// they were committed. A failed call drops its batch: the store has every
+// message and the recipients' sync recovers it. `peer_server` receives
+// batches on gRPC's threads and posts them to the local shards through
+// `local`, never locking the hot path.
+#pragma once
+
+#include "chorus/chat/delivery.hpp"
+#include "chorus/chat/metrics.hpp"
+#include "chorus/cluster/directory.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace chorus::cluster {
+
+class peer_link;
+
+class peers {
+ public:
+  peers(unsigned self, chat::metrics& m);
+  ~peers();
+  void update(const std::vector<node_info>& live);  // from the directory's thread
+  void send(unsigned node, std::shared_ptr<const chat::delivery> d);
+  void send(unsigned node, std::shared_ptr<const chat::membership_change> c);
+
+ private:
+  unsigned self_;
+  chat::metrics& metrics_;
+  std::mutex mu_;
+  std::map<unsigned, std::shared_ptr<peer_link>> links_;
+};
+
+class peer_server {
+ public:
+  // Listens on `address` (host:port; port 0 picks one); throws on failure.
+  peer_server(const std::string& address, chat::fanout& local, chat::metrics& m);
+  ~peer_server();
+  int port() const noexcept { return port_; }
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace chorus::cluster

@@ -1,0 +1,293 @@
+"""The cluster: three chorusd nodes on one PostgreSQL, Redis for the node
+registry and presence, gRPC between nodes, nginx in front (deploy/). Needs
+CHORUS_TEST_POSTGRES (scripts/test starts a PostgreSQL) and redis-server and
+nginx installed (scripts/deps.sh). Every process is stopped by its PID."""
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from chorus_client import close_all, logged_in, run
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = os.environ.get("CHORUS_TEST_POSTGRES")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout=10.0, what="a condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Proc:
+    """A helper process (Redis, nginx) stopped by its PID."""
+
+    def __init__(self, args, log: Path):
+        self.args, self.log = args, log
+        self.p = None
+
+    def start(self):
+        self.p = subprocess.Popen(self.args, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL)
+        return self
+
+    def stop(self):
+        if self.p and self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
+class Url:
+    def __init__(self, port):
+        self.ws_url = f"ws://127.0.0.1:{port}/ws"
+
+
+class Cluster:
+    def __init__(self, chorus, tmp: Path, database: str):
+        self.chorus, self.tmp, self.database = chorus, tmp, database
+        self.redis_port = free_port()
+        self.redis = Proc(["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+                           "--save", "", "--appendonly", "no"], tmp / "redis.log")
+        self.nodes = {}
+        self.nginx = None
+
+    def start_redis(self):
+        self.redis.start()
+
+        def up():
+            try:
+                with socket.create_connection(("127.0.0.1", self.redis_port), 0.2):
+                    return True
+            except OSError:
+                return False
+        wait_until(up, 10, "redis to listen")
+
+    def start_node(self, node_id):
+        srv = self.chorus("--postgres", self.database, "--redis", f"127.0.0.1:{self.redis_port}",
+                          "--peer-port", "0", "--node-id", str(node_id), "--heartbeat-ms", "200",
+                          "--node-ttl-ms", "1500", workdir=self.tmp / f"node{node_id}")
+        self.nodes[node_id] = srv
+        return srv
+
+    def wait_mesh(self):
+        """Every running node knows every other one."""
+        running = [n for n in self.nodes.values() if n.alive()]
+        want = f"{len(running) - 1} peer node(s)"
+        wait_until(lambda: all(want in readyz(n)[1] for n in running), 15, f"nodes to see {want}")
+
+    def start_nginx(self):
+        d = self.tmp / "nginx"
+        (d / "tmp").mkdir(parents=True, exist_ok=True)
+        os.chmod(d / "tmp", 0o777)
+        self.nginx_port = free_port()
+        ups = "".join(f"    server 127.0.0.1:{n.port} max_fails=1 fail_timeout=2s;\n" for n in self.nodes.values())
+        conf = (ROOT / "deploy" / "nginx.conf.template").read_text()
+        conf = conf.replace("@DIR@", str(d)).replace("@LISTEN@", f"127.0.0.1:{self.nginx_port}")
+        conf = conf.replace("@UPSTREAMS@\n", ups)
+        (d / "nginx.conf").write_text(conf)
+        self.nginx = Proc(["nginx", "-c", str(d / "nginx.conf"), "-p", str(d), "-g", "daemon off;"],
+                          self.tmp / "nginx.log").start()
+
+        def up():
+            try:
+                with socket.create_connection(("127.0.0.1", self.nginx_port), 0.2):
+                    return True
+            except OSError:
+                return False
+        wait_until(up, 10, "nginx to listen")
+        return Url(self.nginx_port)
+
+    def stop(self):
+        if self.nginx:
+            self.nginx.stop()
+        self.redis.stop()
+
+
+@pytest.fixture
+def cluster(chorus, tmp_path):
+    if not ADMIN:
+        pytest.skip("CHORUS_TEST_POSTGRES not set (scripts/test sets it)")
+    for tool in ("redis-server", "nginx", "psql"):
+        if not shutil.which(tool):
+            pytest.fail(f"{tool} is not installed (scripts/deps.sh installs it)")
+    name = "chorus_cl_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", ADMIN, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    c = Cluster(chorus, tmp_path, f"{ADMIN} dbname={name}")
+    c.start_redis()
+    for i in (1, 2, 3):
+        c.start_node(i)
+    c.wait_mesh()
+    yield c
+    for n in c.nodes.values():
+        n.stop()
+    c.stop()
+    subprocess.run(["psql", ADMIN, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True)
+
+
+def readyz(node) -> tuple[int, str]:
+    status, _, body = node.http("/readyz")
+    return status, body.decode()
+
+
+def peer_received(node):
+    return node.metrics().get("chorus_peer_deliveries_received_total", 0)
+
+
+def test_one_to_one_across_nodes_reaches_only_the_nodes_of_its_users(cluster):
+    a, b, c = cluster.nodes[1], cluster.nodes[2], cluster.nodes[3]
+
+    async def main():
+        u1 = await logged_in(a, 1)
+        u2 = await logged_in(b, 2)
+        u2c = await logged_in(c, 2, deviceId="other")  # user 2's second device, on node C
+        try:
+            got = []
+            for i in range(10):
+                r = await u1.sendmsg(f"m{i}", toUid="2")
+                got.append(r["convSeq"])
+            assert got == list(range(1, 11))
+            for dev in (u2, u2c):
+                assert [m["convSeq"] for m in await dev.messages(10, conv="d:1|2")] == list(range(1, 11))
+            await u2c.close()
+            await asyncio.sleep(0.5)  # C's presence entry goes with its last connection
+            before = peer_received(c)
+            for i in range(5):
+                await u1.sendmsg(f"n{i}", toUid="2")
+            assert [m["convSeq"] for m in await u2.messages(5, conv="d:1|2")] == list(range(11, 16))
+            # Node C holds neither user now: no peer traffic reached it.
+            assert peer_received(c) == before
+        finally:
+            await close_all(u1, u2)
+
+    run(main())
+
+
+def test_room_spanning_nodes_with_concurrent_senders_has_one_order(cluster):
+    nodes = [cluster.nodes[i] for i in (1, 2, 3)]
+    N = 30
+
+    async def main():
+        users = [await logged_in(nodes[i % 3], 10 + i, groupsId="77") for i in range(6)]
+        try:
+            await asyncio.sleep(0.3)
+
+            async def burst(u, k):
+                for j in range(N):
+                    await u.sendmsg(f"{k}-{j}", groupsId="77", msgId=f"c{k}-{j}")
+
+            await asyncio.gather(*(burst(users[k], k) for k in range(3)))
+            orders = []
+            for u in users:
+                got = await u.messages(3 * N, timeout=20, conv="r:77")
+                seqs = [m["convSeq"] for m in got]
+                assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), u.name
+                orders.append([(m["convSeq"], m["clientMsgId"]) for m in got])
+            # Same messages, same order, no gaps, at every member on every node.
+            assert all(o == orders[0] for o in orders)
+            assert [s for s, _ in orders[0]] == list(range(orders[0][0][0], orders[0][0][0] + 3 * N))
+        finally:
+            await close_all(*users)
+
+    run(main(), timeout=90)
+
+
+def test_through_nginx_and_kill9_of_a_node_loses_nothing(cluster):
+    lb = cluster.start_nginx()
+    victim = cluster.nodes[1]
+
+    async def main():
+        sender = await logged_in(cluster.nodes[2], 1)
+        rcv = await logged_in(victim, 2, deviceId="phone", ackMode="manual")
+        try:
+            acked = []
+            for i in range(20):
+                acked.append((await sender.sendmsg(f"before {i}", toUid="2", msgId=f"k-{i}"))["convSeq"])
+            await rcv.messages(20, conv="d:1|2")
+            await rcv.call("ack", {"conv": "d:1|2", "convSeq": 10})
+            victim.kill9()
+            for i in range(20, 40):
+                acked.append((await sender.sendmsg(f"after {i}", toUid="2", msgId=f"k-{i}"))["convSeq"])
+        finally:
+            await close_all(sender, rcv)
+        # The device comes back through nginx, which skips the dead node.
+        again = await logged_in(lb, 2, deviceId="phone", ackMode="manual")
+        try:
+            got = await again.messages(30, conv="d:1|2", timeout=15)
+            assert [m["convSeq"] for m in got] == list(range(11, 41))
+            assert await again.sync() == 0 and again.pending_messages() == []
+        finally:
+            await again.close()
+        assert acked == list(range(1, 41))
+
+    run(main(), timeout=90)
+    # The dead node drops out of the registry within the TTL.
+    cluster.wait_mesh()
+
+
+def test_redis_restart_degrades_then_recovers(cluster):
+    a, b = cluster.nodes[1], cluster.nodes[2]
+
+    async def main():
+        u1 = await logged_in(a, 1)
+        u1b = await logged_in(a, 3)
+        u2 = await logged_in(b, 2)
+        try:
+            cluster.redis.stop()
+            wait_until(lambda: "degraded" in readyz(a)[1], 10, "node 1 to report redis down")
+            status, body = readyz(a)
+            assert status == 200 and "redis unreachable" in body
+            # Local users keep chatting; across nodes delivery goes to every last known node.
+            await u1.sendmsg("local", toUid="3")
+            assert (await u1b.next_message(conv="d:1|3"))["content"] == "local"
+            await u1.sendmsg("across while degraded", toUid="2")
+            assert (await u2.next_message(conv="d:1|2"))["content"] == "across while degraded"
+            cluster.start_redis()
+            wait_until(lambda: "redis ok" in readyz(a)[1], 15, "node 1 to reconnect")
+            cluster.wait_mesh()
+            await u1.sendmsg("after redis returned", toUid="2")
+            assert (await u2.next_message(conv="d:1|2"))["content"] == "after redis returned"
+        finally:
+            await close_all(u1, u1b, u2)
+
+    run(main(), timeout=90)
+
+
+def test_a_node_joining_late_gets_traffic(cluster):
+    async def main():
+        u1 = await logged_in(cluster.nodes[1], 1, groupsId="5")
+        try:
+            late = cluster.start_node(4)
+            cluster.wait_mesh()
+            u2 = await logged_in(late, 2, groupsId="5")
+            try:
+                await asyncio.sleep(0.3)
+                await u1.sendmsg("to the newcomer", toUid="2")
+                assert (await u2.next_message(conv="d:1|2"))["content"] == "to the newcomer"
+                await u1.sendmsg("room hello", groupsId="5")
+                assert (await u2.next_message(conv="r:5"))["content"] == "room hello"
+            finally:
+                await u2.close()
+        finally:
+            await u1.close()
+
+    run(main(), timeout=60)
