@@ -1,3 +1,4 @@
+// Per-conversation convSeq bookkeeping of one receiver (see conv_tracker.hpp).
 #include "chorus/bench/conv_tracker.hpp"
 
 namespace chorus::bench {

@@ -1,3 +1,4 @@
+// Building the bench's client frames and scanning the server's frames (see frames.hpp).
 #include "chorus/bench/frames.hpp"
 
 #include <boost/json/object.hpp>
@@ -28,12 +29,12 @@ std::string sync_frame() { return R"({"seq":"sync","action":"sync","data":{}})";
 
 std::string sendmsg_prefix(std::string_view to_field, std::string_view to) {
   std::string p = R"(","action":"sendmsg","data":{")";
-  p.append(to_field).append(R"(":")").append(to).append(R"(","msgId":")");
+  p.append(to_field).append(R"(":")").append(to);
   return p;
 }
 
 std::string sendmsg_frame(const std::string& prefix, std::uint64_t seq, std::int64_t sent_us,
-                          std::size_t size) {
+                          std::size_t size, bool with_msg_id) {
   char num[24];
   auto seq_end = std::to_chars(num, num + sizeof num, seq).ptr;
   std::string_view seq_s(num, static_cast<std::size_t>(seq_end - num));
@@ -43,7 +44,9 @@ std::string sendmsg_frame(const std::string& prefix, std::uint64_t seq, std::int
 
   std::string f;
   f.reserve(prefix.size() + 2 * seq_s.size() + size + 40);
-  f.append(R"({"seq":")").append(seq_s).append(prefix).append(seq_s).append(R"(","message":")");
+  f.append(R"({"seq":")").append(seq_s).append(prefix);
+  if (with_msg_id) f.append(R"(","msgId":")").append(seq_s);
+  f.append(R"(","message":")");
   f.append(t_s);
   if (size > t_s.size()) {
     f.push_back(' ');
@@ -99,13 +102,16 @@ frame_info scan_frame(std::string_view f) {
   }
   if (!f.starts_with(R"({"code":)")) return i;
   i.code = static_cast<int>(int_field(f, R"({"code":)"));
-  auto d = f.find(R"("data":{"action":")");
-  if (d == std::string_view::npos) return i;
-  i.action = string_field(f, R"("data":{"action":")", d);
-  if (i.action != "sendmsg") {
+  // A message push starts its data with the action; an event's action comes last.
+  auto d = f.find(R"("data":{"action":"sendmsg")");
+  if (d == std::string_view::npos) {
+    auto data = f.find(R"("data":{)");
+    if (data == std::string_view::npos) return i;
     i.k = frame_info::kind::event;
+    i.action = string_field(f, R"("action":")", data);
     return i;
   }
+  i.action = "sendmsg";
   i.k = frame_info::kind::message;
   auto c = f.find(R"("content":")", d);
   if (c == std::string_view::npos) return i;

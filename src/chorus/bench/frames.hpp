@@ -22,12 +22,13 @@ std::string login_frame(const login_args& a);
 std::string heartbeat_frame();
 std::string sync_frame();
 
-// The part of a sendmsg frame after the seq, up to the content:
-//   ","action":"sendmsg","data":{"<to_field>":"<to>","msgId":"
+// The part of a sendmsg frame after the seq, up to the recipient's value:
+//   ","action":"sendmsg","data":{"<to_field>":"<to>
 std::string sendmsg_prefix(std::string_view to_field, std::string_view to);
-// {"seq":"<seq>" + prefix + <seq>","message":"<sent_us> xxx..."}}  (content padded to `size`)
+// {"seq":"<seq>" + prefix + ","msgId":"<seq>","message":"<sent_us> xxx..."}}
+// (content padded to `size`; no msgId when with_msg_id is false)
 std::string sendmsg_frame(const std::string& prefix, std::uint64_t seq, std::int64_t sent_us,
-                          std::size_t size);
+                          std::size_t size, bool with_msg_id = true);
 
 // The send time written by sendmsg_frame at the start of the content; -1 if none.
 std::int64_t content_time_us(std::string_view content);

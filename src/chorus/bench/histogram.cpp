@@ -1,3 +1,4 @@
+// Log-bucketed histogram: bucket arithmetic, percentiles, merge, JSON (see histogram.hpp).
 #include "chorus/bench/histogram.hpp"
 
 #include <boost/json/array.hpp>

@@ -1,0 +1,18 @@
+// Process figures the bench reports: a process's resident memory from
+// /proc/<pid>/status and this process's own CPU time. Any thread.
+#pragma once
+
+#include <optional>
+
+namespace chorus::bench {
+
+// VmRSS of `pid` in KiB; nullopt if the process or the line is missing.
+std::optional<double> read_rss_kib(int pid);
+
+struct cpu_time {
+  double user_s = 0;
+  double sys_s = 0;
+};
+cpu_time own_cpu_time();
+
+}  // namespace chorus::bench

@@ -1,0 +1,100 @@
+"""chorus-bench against a fresh chorusd: every scenario runs for a couple of
+seconds with small numbers, and must report no lost, duplicated or
+out-of-order message and exit 0. Speeds are never asserted.
+
+The bench binary: $CHORUS_BENCH, else chorus-bench next to chorusd.
+"""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from chorus_client import chorusd_path
+
+# Bench traffic is far above the per-connection default (50 frames/s).
+BENCH_FLAGS = ("--rate", "100000", "--burst", "100000", "--sqlite-sync", "normal")
+
+
+@pytest.fixture(scope="module")
+def bench_binary():
+    path = os.environ.get("CHORUS_BENCH") or str(Path(chorusd_path()).parent / "chorus-bench")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"chorus-bench not found at {path}; build it or set CHORUS_BENCH")
+    return path
+
+
+def run_bench(bench_binary, srv, tmp_path, *args, timeout=60):
+    out = tmp_path / "bench.jsonl"
+    cmd = [bench_binary, *args, "--port", str(srv.port), "--json", str(out), "--no-progress",
+           "--timeout", "40"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    lines = out.read_text().splitlines() if out.exists() else []
+    assert lines, f"no JSON line written\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    result = json.loads(lines[-1])
+    return proc, result
+
+
+def assert_clean(proc, result):
+    c = result["counters"]
+    detail = f"\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-3000:]}"
+    assert c.get("lost", 0) == 0, detail
+    assert c.get("duplicated", 0) == 0, detail
+    assert c.get("out_of_order", 0) == 0, detail
+    assert proc.returncode == 0, detail
+    assert result["exit_code"] == 0, detail
+
+
+def test_connect(chorus, bench_binary, tmp_path):
+    srv = chorus(*BENCH_FLAGS)
+    proc, result = run_bench(bench_binary, srv, tmp_path, "connect", "--connections", "50", "--hold", "1",
+                             "--server-pid", str(srv.pid))
+    assert_clean(proc, result)
+    assert result["counters"]["logged_in"] == 50
+    assert "rss_after_kib" in result["gauges"]
+
+
+def test_direct(chorus, bench_binary, tmp_path):
+    srv = chorus(*BENCH_FLAGS)
+    proc, result = run_bench(bench_binary, srv, tmp_path, "direct", "--pairs", "10", "--rate", "200",
+                             "--duration", "2")
+    assert_clean(proc, result)
+    c = result["counters"]
+    assert c["acked"] == c["sent"] > 0
+    assert c["delivered"] == c["expected_deliveries"]
+
+
+def test_direct_over_two_workers_and_sources(chorus, bench_binary, tmp_path):
+    srv = chorus(*BENCH_FLAGS)
+    proc, result = run_bench(bench_binary, srv, tmp_path, "direct", "--pairs", "6", "--rate", "120",
+                             "--duration", "1", "--workers", "2", "--sources", "2")
+    assert_clean(proc, result)
+    assert result["params"]["workers"] == 2
+    assert result["counters"]["logged_in"] == 12
+
+
+def test_room(chorus, bench_binary, tmp_path):
+    srv = chorus(*BENCH_FLAGS)
+    proc, result = run_bench(bench_binary, srv, tmp_path, "room", "--rooms", "2", "--members", "5",
+                             "--senders", "2", "--rate", "100", "--duration", "2")
+    assert_clean(proc, result)
+    c = result["counters"]
+    assert c["delivered"] == c["expected_deliveries"] == 5 * c["acked"] > 0
+
+
+def test_recover(chorus, bench_binary, tmp_path):
+    srv = chorus(*BENCH_FLAGS)
+    proc, result = run_bench(bench_binary, srv, tmp_path, "recover", "--users", "20", "--messages", "5")
+    assert_clean(proc, result)
+    c = result["counters"]
+    assert c["acked"] == 100
+    assert c["not_caught_up"] == 0
+
+
+def test_refuses_a_non_loopback_target(bench_binary):
+    proc = subprocess.run([bench_binary, "connect", "--host", "192.0.2.1"], capture_output=True, text=True,
+                          timeout=10)
+    assert proc.returncode == 2
+    assert "non-loopback" in proc.stderr

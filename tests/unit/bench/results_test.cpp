@@ -1,0 +1,71 @@
+// Merging the results of threads and worker processes, and the exit code.
+#include "chorus/bench/results.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <gtest/gtest.h>
+
+namespace chorus::bench {
+namespace {
+
+results sample(std::uint64_t sent, double connect_s, double cpu, std::uint64_t latency) {
+  results r;
+  r.scenario = "direct";
+  r.counters["sent"] = sent;
+  r.counters["lost"] = 0;
+  r.gauges["connect_s"] = connect_s;
+  r.gauges["cpu_user_s"] = cpu;
+  r.hists["ack"].add(latency);
+  return r;
+}
+
+TEST(Results, MergeAddsCountersAndCpuAndTakesTheLongestPhase) {
+  results r;
+  r.merge(sample(100, 2.0, 1.5, 1000));
+  r.merge(sample(50, 3.0, 0.5, 3000));
+  EXPECT_EQ(r.scenario, "direct");
+  EXPECT_EQ(r.counter("sent"), 150u);
+  EXPECT_DOUBLE_EQ(r.gauge("connect_s"), 3.0);
+  EXPECT_DOUBLE_EQ(r.gauge("cpu_user_s"), 2.0);
+  EXPECT_EQ(r.hists["ack"].count(), 2u);
+  EXPECT_EQ(r.hists["ack"].max(), 3000u);
+}
+
+TEST(Results, ExitCodeSaysOrderFaultsBeforeErrors) {
+  results r;
+  EXPECT_EQ(r.exit_code(), 0);
+  r.counters["unanswered"] = 1;
+  EXPECT_EQ(r.exit_code(), 2);
+  r.counters["duplicated"] = 1;
+  EXPECT_EQ(r.exit_code(), 1);
+  EXPECT_EQ(r.order_faults(), 1u);
+}
+
+TEST(Results, WorkerJsonRoundTripMergesLikeTheOriginal) {
+  results a = sample(10, 1.0, 0.25, 500);
+  results b = sample(20, 1.5, 0.25, 700);
+  auto line = boost::json::serialize(a.to_json(true));
+  results back = results::from_json(boost::json::parse(line).as_object());
+  back.merge(b);
+  results direct = a;
+  direct.merge(b);
+  EXPECT_EQ(back.counter("sent"), direct.counter("sent"));
+  EXPECT_DOUBLE_EQ(back.gauge("cpu_user_s"), direct.gauge("cpu_user_s"));
+  EXPECT_EQ(back.hists["ack"].percentile(50), direct.hists["ack"].percentile(50));
+  EXPECT_EQ(back.hists["ack"].count(), 2u);
+}
+
+TEST(Results, DerivedRatesUseThePhaseDurations) {
+  results r;
+  r.counters["logged_in"] = 1000;
+  r.gauges["connect_s"] = 0.5;
+  r.gauges["rss_before_kib"] = 1000;
+  r.gauges["rss_after_kib"] = 2000;
+  auto d = r.derived();
+  EXPECT_DOUBLE_EQ(d.at("handshakes_per_s").as_double(), 2000.0);
+  EXPECT_DOUBLE_EQ(d.at("rss_bytes_per_conn").as_double(), 1024.0);
+}
+
+}  // namespace
+}  // namespace chorus::bench
