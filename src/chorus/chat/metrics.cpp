@@ -33,6 +33,8 @@ metrics::metrics()
       rate_limited(counter(*registry_, "chorus_rate_limited_total", "Frames refused by the rate limit.")),
       slow_consumer_closes(counter(*registry_, "chorus_slow_consumer_closes_total",
                                    "Sessions closed for an overflowing send queue.")),
+      events_dropped(counter(*registry_, "chorus_events_dropped_total",
+                             "Ephemeral events (typing, presence, marks) skipped for a session with a long send queue.")),
       idle_closes(counter(*registry_, "chorus_idle_closes_total", "Sessions closed by the idle or login timeout.")),
       accept_errors(counter(*registry_, "chorus_accept_errors_total", "Failed accepts (e.g. out of file descriptors).")),
       store_failed_batches(counter(*registry_, "chorus_store_failed_batches_total", "Store transactions rolled back.")),

@@ -35,6 +35,7 @@ class metrics {
   prometheus::Counter& errors;         // error responses
   prometheus::Counter& rate_limited;
   prometheus::Counter& slow_consumer_closes;
+  prometheus::Counter& events_dropped;  // ephemeral events skipped for a backlogged session
   prometheus::Counter& idle_closes;
   prometheus::Counter& accept_errors;
   prometheus::Counter& store_failed_batches;

@@ -92,6 +92,14 @@ void session::respond(std::string_view seq, std::string_view action, core::code 
 void session::offer(const std::shared_ptr<const chat::delivery>& d) {
   if (closing_ || gone_) return;
   if (d->what == chat::delivery::kind::event) {
+    // Events are ephemeral hints (typing, presence, marks): under
+    // backpressure they give way, so that a busy user (one many others talk
+    // to) is not closed for the events of everyone else's logins.
+    auto& cfg = ctx_.cfg;
+    if (queue_.size() >= cfg.send_queue_max_frames / 2 || queued_bytes_ >= cfg.send_queue_max_bytes / 2) {
+      ctx_.metrics.events_dropped.Increment();
+      return;
+    }
     enqueue({d->frame, nullptr});
     return;
   }

@@ -5,6 +5,8 @@
 #include "chorus/store/postgres/connection.hpp"
 #include "chorus/store/postgres/postgres_store.hpp"
 #include "chorus/store/sqlite/sqlite_store.hpp"
+#include "chorus/store/sqlite/statement.hpp"
+#include "chorus/store/sqlite/writer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -433,6 +435,17 @@ TEST_F(SqliteStore, ACursorIsCommittedWhenItsCallbackRuns) {
   auto res = wait_for<store::sync_result>([&](auto done) { s->sync(std::move(q), done); });
   ASSERT_EQ(res.missed.size(), 1u);
   EXPECT_EQ(res.missed[0].seq, 3u);
+}
+
+TEST_F(SqliteStore, TheIdempotencyLookupUsesItsIndex) {
+  // A full scan here made every sendmsg with a msgId cost the whole history.
+  auto s = open();
+  s.reset();
+  store::sqlite::connection db(path_, true);
+  store::sqlite::statement plan(db, ("EXPLAIN QUERY PLAN " + store::sqlite::find_idem_sql()).c_str());
+  std::string detail;
+  while (plan.step()) detail += plan.text(3) + "\n";
+  EXPECT_NE(detail.find("USING INDEX messages_idem"), std::string::npos) << detail;
 }
 
 TEST_F(SqliteStore, CallbacksRunInCommitOrder) {

@@ -11,7 +11,7 @@ namespace chorus::store::postgres {
 writer::writer(const std::string& conninfo, unsigned node_id) : db_(conninfo), ids_(node_id) {
   create_schema(db_);
   db_.prepare("find_idem", (std::string("SELECT ") + message_columns +
-                            " FROM messages WHERE app=$1 AND sender=$2 AND client_msg_id=$3")
+                            " FROM messages WHERE app=$1 AND sender=$2 AND client_msg_id=$3 AND client_msg_id <> ''")
                                .c_str());
   db_.prepare("is_member", "SELECT 1 FROM members WHERE app=$1 AND user_id=$2 AND conv=$3");
   db_.prepare("next_seq",

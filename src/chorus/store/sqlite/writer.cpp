@@ -8,14 +8,20 @@
 
 namespace chorus::store::sqlite {
 
+// It repeats the partial index's condition (client_msg_id <> ''): SQLite
+// uses a partial index only for a query that implies it, and without it
+// every sendmsg with a msgId scanned the tenant's messages.
+std::string find_idem_sql() {
+  return std::string("SELECT ") + message_columns +
+         " FROM messages WHERE app=? AND sender=? AND client_msg_id=? AND client_msg_id <> ''";
+}
+
 struct writer::statements {
   explicit statements(const connection& c)
       : begin(c, "BEGIN IMMEDIATE"),
         commit(c, "COMMIT"),
         rollback(c, "ROLLBACK"),
-        find_idem(c, (std::string("SELECT ") + message_columns +
-                      " FROM messages WHERE app=? AND sender=? AND client_msg_id=?")
-                         .c_str()),
+        find_idem(c, find_idem_sql().c_str()),
         max_seq(c, "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE app=? AND conv=?"),
         insert_msg(c,
                    "INSERT INTO messages(app, conv, seq, id, sender, client_msg_id, to_user, room, "

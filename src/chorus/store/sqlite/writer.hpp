@@ -18,6 +18,9 @@
 
 namespace chorus::store::sqlite {
 
+// The idempotency lookup: (app, sender, client_msg_id) -> the first message.
+std::string find_idem_sql();
+
 class writer final : public batch_writer {
  public:
   writer(const std::string& path, bool full_sync, unsigned node_id);
