@@ -32,12 +32,14 @@ struct engine::shard_state {
   int max_in_flight = 1;
   // pacer
   net::steady_timer pace_timer{io};
+  std::function<void()> pace_tick;  // owned here, like hb_tick
   std::vector<std::size_t> senders;
   double rate = 0;
   std::int64_t pace_t0 = 0, pace_end = 0;
   std::uint64_t paced = 0;
   // heartbeats
   net::steady_timer hb_timer{io};
+  std::function<void()> hb_tick;  // owned here: a closure owning itself would never be freed
   std::vector<std::size_t> members;
   std::size_t hb_next = 0;
 };
@@ -241,8 +243,7 @@ void engine::pace(const std::vector<std::size_t>& senders, double rate, double s
       st.pace_t0 = t0;
       st.pace_end = t0 + static_cast<std::int64_t>(seconds * 1e6);
       st.paced = 0;
-      auto tick = std::make_shared<std::function<void()>>();
-      *tick = [this, &st, tick] {
+      st.pace_tick = [this, &st] {
         auto now = now_us();
         auto upto = std::min(now, st.pace_end);
         auto due = static_cast<std::uint64_t>(static_cast<double>(upto - st.pace_t0) * st.rate / 1e6);
@@ -258,11 +259,11 @@ void engine::pace(const std::vector<std::size_t>& senders, double rate, double s
           return;
         }
         st.pace_timer.expires_after(std::chrono::milliseconds(1));
-        st.pace_timer.async_wait([tick](boost::system::error_code ec) {
-          if (!ec) (*tick)();
+        st.pace_timer.async_wait([&st](boost::system::error_code ec) {
+          if (!ec) st.pace_tick();
         });
       };
-      (*tick)();
+      st.pace_tick();
     });
   }
 }
@@ -271,8 +272,7 @@ void engine::heartbeats() {
   for (int s = 0; s < shards(); ++s) {
     post(s, [this, s] {
       auto& st = *ios_[static_cast<std::size_t>(s)];
-      auto tick = std::make_shared<std::function<void()>>();
-      *tick = [this, &st, tick] {
+      st.hb_tick = [this, &st] {
         // Each one-second tick covers 1/heartbeat_s of the users.
         auto n = st.members.size();
         auto per_tick = static_cast<std::size_t>(std::ceil(static_cast<double>(n) / std::max(1.0, cfg.heartbeat_s)));
@@ -281,11 +281,11 @@ void engine::heartbeats() {
           if (u.logged_in) send(u, heartbeat_);
         }
         st.hb_timer.expires_after(std::chrono::seconds(1));
-        st.hb_timer.async_wait([tick](boost::system::error_code ec) {
-          if (!ec) (*tick)();
+        st.hb_timer.async_wait([&st](boost::system::error_code ec) {
+          if (!ec) st.hb_tick();
         });
       };
-      (*tick)();
+      st.hb_tick();
     });
   }
 }

@@ -56,7 +56,8 @@ TEST(Frames, ScansASendmsgResponse) {
 }
 
 TEST(Frames, ScansAnErrorResponse) {
-  auto i = scan_frame(protocol::response("9", "sendmsg", core::code::rate_limited));
+  auto frame = protocol::response("9", "sendmsg", core::code::rate_limited);
+  auto i = scan_frame(frame);
   EXPECT_EQ(i.k, frame_info::kind::response);
   EXPECT_EQ(i.code, 1012);
   EXPECT_EQ(i.conv_seq, -1);
@@ -75,7 +76,8 @@ TEST(Frames, ScansAMessagePush) {
   m.ts_ms = 1764169200123;
   m.conv = "d:a|b";
   m.seq = 7;
-  auto i = scan_frame(protocol::message_push(m));
+  auto frame = protocol::message_push(m);  // scan_frame's views point into it
+  auto i = scan_frame(frame);
   EXPECT_EQ(i.k, frame_info::kind::message);
   EXPECT_EQ(i.action, "sendmsg");
   EXPECT_EQ(i.conv, "d:a|b");
@@ -88,7 +90,8 @@ TEST(Frames, EventsAreNotMessages) {
   f["from"] = "a";
   f["conv"] = "d:a|b";
   f["convSeq"] = 3;
-  auto i = scan_frame(protocol::event_push("delivered", f));
+  auto frame = protocol::event_push("delivered", f);
+  auto i = scan_frame(frame);
   EXPECT_EQ(i.k, frame_info::kind::event);
   EXPECT_EQ(i.action, "delivered");
 }
