@@ -15,9 +15,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/container/deque.hpp>
 #include <boost/json/object.hpp>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -132,10 +132,12 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   };
   std::vector<sync_waiter> sync_waiters_;
   std::size_t sync_count_ = 0;
-  std::deque<core::message> sync_backlog_;  // read by this round, not queued yet
+  // Boost.Container's deque allocates nothing until used (std::deque
+  // allocates on construction): an idle session carries no empty blocks.
+  boost::container::deque<core::message> sync_backlog_;  // read by this round, not queued yet
   bool sync_more_ = false, sync_new_rooms_ = false;
 
-  std::deque<out_frame> queue_;
+  boost::container::deque<out_frame> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   std::vector<store::position> unsaved_cursors_;
