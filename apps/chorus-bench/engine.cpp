@@ -200,7 +200,6 @@ void engine::on_sendmsg_response(user& u, const frame_info& fi) {
     return;
   }
   ++u.answered;
-  prog.answered.fetch_add(1);
   if (fi.code == 200 && fi.conv_seq > 0) {
     u.acked_seq[seq] = fi.conv_seq;
     st.hists["ack"].add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_us() - u.sched_us[seq])));
@@ -212,6 +211,8 @@ void engine::on_sendmsg_response(user& u, const frame_info& fi) {
     if (reported.fetch_add(1) < 5) std::fprintf(stderr, "sendmsg of %s answered with code %d\n", u.id.c_str(), fi.code);
   }
   if (on_answered) on_answered(u, seq);
+  // Counted last: a thread that sees the count also sees what this answer wrote.
+  prog.answered.fetch_add(1);
 }
 
 void engine::send(user& u, std::shared_ptr<const std::string> frame) {
