@@ -176,6 +176,8 @@ def test_one_to_one_across_nodes_reaches_only_the_nodes_of_its_users(cluster):
             assert [m["convSeq"] for m in await u2.messages(5, conv="d:1|2")] == list(range(11, 16))
             # Node C holds neither user now: no peer traffic reached it.
             assert peer_received(c) == before
+            # Routing asked Redis where user 2 is (and counted it).
+            assert a.metrics()["chorus_redis_commands_total"] > 0
         finally:
             await close_all(u1, u2)
 

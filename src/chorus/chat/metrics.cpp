@@ -44,6 +44,8 @@ metrics::metrics()
                                        "Deliveries received from other nodes over gRPC.")),
       peer_send_failures(counter(*registry_, "chorus_peer_send_failures_total",
                                  "Deliveries dropped on the way to another node (sync recovers them).")),
+      redis_commands(counter(*registry_, "chorus_redis_commands_total",
+                             "Redis commands sent (registry heartbeats, presence, routing lookups).")),
       store_batch_writes(histogram(*registry_, "chorus_store_batch_writes", "Writes per store transaction.",
                                    {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
       store_batch_seconds(histogram(*registry_, "chorus_store_batch_seconds",

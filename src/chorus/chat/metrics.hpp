@@ -42,6 +42,7 @@ class metrics {
   prometheus::Counter& peer_deliveries_sent;      // to other nodes (cluster)
   prometheus::Counter& peer_deliveries_received;  // from other nodes
   prometheus::Counter& peer_send_failures;        // deliveries dropped on the way to a peer
+  prometheus::Counter& redis_commands;            // sent by the cluster's directory
   prometheus::Histogram& store_batch_writes;   // writes per store transaction
   prometheus::Histogram& store_batch_seconds;  // time to write and commit one
 };

@@ -14,24 +14,22 @@ namespace {
 constexpr const char* nodes_key = "chorus:nodes";
 constexpr int presence_ttl_s = 24 * 3600;  // garbage of crashed nodes goes eventually
 
-struct reply_deleter {
-  void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
-};
-using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
-
 std::string presence_key(const std::string& app, const std::string& user) {
   return "chorus:presence:" + app + ":" + user;
 }
 
-// Runs one command; nullptr if the connection failed (the caller drops it).
-template <class... Args>
-reply_ptr command(redisContext* c, const char* fmt, Args... args) {
-  return reply_ptr(static_cast<redisReply*>(redisCommand(c, fmt, args...)));
-}
 }  // namespace
 
-directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_users)
-    : opt_(std::move(o)), on_nodes_(std::move(on_nodes)), online_users_(std::move(online_users)) {
+void directory::reply_deleter::operator()(redisReply* r) const noexcept { freeReplyObject(r); }
+
+template <class... Args>
+directory::reply_ptr directory::command(redisContext* c, const char* fmt, Args... args) {
+  commands_.Increment();
+  return reply_ptr(static_cast<redisReply*>(redisCommand(c, fmt, args...)));
+}
+
+directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands)
+    : opt_(std::move(o)), on_nodes_(std::move(on_nodes)), online_users_(std::move(online_users)), commands_(commands) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -119,10 +117,6 @@ std::string directory::status() const {
          std::to_string(live_.size()) + " last known peer node(s)";
 }
 
-unsigned long long directory::commands() const {
-  std::lock_guard lock(mu_);
-  return commands_;
-}
 
 void directory::drop_connection(const char* why) {
   std::string err = ctx_ && ctx_->err ? ctx_->errstr : why;
@@ -206,8 +200,6 @@ void directory::loop() {
       if (up) heartbeat();
       next_beat = core::steady_ms() + opt_.heartbeat_ms;
     }
-    std::lock_guard lock(mu_);
-    commands_ += batch.size();
   }
 }
 

@@ -13,15 +13,19 @@
 // every node it last knew, and says so in healthy()/status().
 #pragma once
 
+#include <prometheus/counter.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 struct redisContext;
+struct redisReply;
 
 namespace chorus::cluster {
 
@@ -47,7 +51,7 @@ class directory {
   // `on_nodes` is told the live nodes (self excluded) after each heartbeat;
   // `online_users` lists this node's online (app, user) pairs, re-announced
   // after Redis comes back (it may have lost them).
-  directory(directory_options o, nodes_fn on_nodes, online_fn online_users);
+  directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands);
   ~directory();  // removes this node from the list, then stops
 
   void user_online(const std::string& app, const std::string& user);
@@ -61,7 +65,6 @@ class directory {
 
   bool healthy() const;
   std::string status() const;  // one line for /readyz
-  unsigned long long commands() const;
 
  private:
   using job = std::function<void(redisContext*)>;  // nullptr: Redis is down
@@ -70,11 +73,19 @@ class directory {
   bool ensure_connected();
   void heartbeat();
   void drop_connection(const char* why);
+  struct reply_deleter {
+    void operator()(redisReply* r) const noexcept;
+  };
+  using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+  // Runs one command on `c`, counted; empty if the connection failed.
+  template <class... Args>
+  reply_ptr command(redisContext* c, const char* fmt, Args... args);
   std::vector<unsigned> live_ids() const;
 
   directory_options opt_;
   nodes_fn on_nodes_;
   online_fn online_users_;
+  prometheus::Counter& commands_;  // every Redis command sent (chorus_redis_commands_total)
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -83,7 +94,6 @@ class directory {
   std::vector<node_info> live_;  // self excluded
   bool healthy_ = false;
   std::string last_error_;
-  unsigned long long commands_ = 0;
 
   redisContext* ctx_ = nullptr;  // the Redis thread's only
   std::thread thread_;

@@ -85,7 +85,7 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
     auto* pres = &p_->presence;
     p_->directory = std::make_unique<cluster::directory>(
         d, [peers](const std::vector<cluster::node_info>& live) { peers->update(live); },
-        [pres] { return pres->snapshot(); });
+        [pres] { return pres->snapshot(); }, p_->metrics.redis_commands);
     auto* dir = p_->directory.get();
     p_->presence.on_change = [dir](const std::string& app, const std::string& user, bool online) {
       if (online) dir->user_online(app, user);
