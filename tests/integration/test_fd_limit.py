@@ -46,3 +46,6 @@ def test_accept_failures_survived(chorus):
     run(main())
     assert server.metrics()["chorus_accept_errors_total"] >= 1
     assert server.alive()
+    # And it still hears SIGTERM and stops cleanly (its signal handling must
+    # not need a descriptor it can no longer get).
+    assert server.terminate() == 0

@@ -39,6 +39,10 @@ struct node::parts {
   std::unique_ptr<chat::service> chat;
   std::unique_ptr<gateway::context> ctx;
   std::vector<std::shared_ptr<gateway::listener>> listeners;
+  // Made before any connection is accepted: they need descriptors too, and
+  // a node out of descriptors must still hear SIGTERM.
+  net::io_context signals_io{1};
+  net::signal_set signals{signals_io, SIGINT, SIGTERM};
 };
 
 
@@ -114,6 +118,10 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
 
 node::~node() {
   if (!p_) return;
+  // If run() did not finish (it threw), the shards still run: stop them
+  // before anything they use goes away.
+  for (auto& sh : p_->shards) sh->stop();
+  for (auto& sh : p_->shards) sh->join();
   // The store goes first: its threads drain and may still run callbacks,
   // which use the chat service and fan-out and post to the (stopped)
   // shards, all of which must still exist then.
@@ -140,11 +148,9 @@ int node::run() {
                                      std::to_string(p_->peer_server->port())
                                : std::string());
 
-  net::io_context signals_io;
-  net::signal_set signals(signals_io, SIGINT, SIGTERM);
   int caught = 0;
-  signals.async_wait([&](boost::system::error_code, int sig) { caught = sig; });
-  signals_io.run();
+  p_->signals.async_wait([&](boost::system::error_code, int sig) { caught = sig; });
+  p_->signals_io.run();
   spdlog::info("signal {}: shutting down", caught);
 
   p_->ctx->ready = false;

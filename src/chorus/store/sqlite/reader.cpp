@@ -39,6 +39,9 @@ struct reader::statements {
 reader::reader(const std::string& path) : db_(path, true) {
   prepare_reader(db_);
   st_ = std::make_unique<statements>(db_);
+  // A first read opens the WAL index now, at startup, rather than at the
+  // first sync, when the process may be out of descriptors.
+  db_.exec("SELECT 1 FROM members LIMIT 1");
 }
 
 reader::~reader() = default;
