@@ -87,6 +87,11 @@ void session::finish_login(std::string seq, std::string action) {
   login_pending_ = false;
   logged_in_ = true;
   shard_.hub().add(this);
+  // The login's room is known now (it was just joined): index it at once, so
+  // that this page hears the room's events (enter, typing) from now on, not
+  // only after its first sync round. Its messages meanwhile are dropped by
+  // the syncing inbox and fetched by the sync.
+  if (login_room_ != "0") shard_.hub().add_room(this, login_room_);
   // The first device of a user to come online announces it once its
   // conversations are known (after the first sync round).
   announce_online_ = ctx_.chat.presence().up(app_, user_) == 1;
