@@ -38,11 +38,6 @@ std::vector<std::string> presence::online_among(const std::string& app,
   return out;
 }
 
-std::size_t presence::users_online() const {
-  std::lock_guard lock(mu_);
-  return sessions_.size();
-}
-
 }  // namespace chorus::chat
 
 namespace chorus::chat {

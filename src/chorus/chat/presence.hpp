@@ -23,7 +23,6 @@ class presence {
   int down(const std::string& app, const std::string& user);
   bool online(const std::string& app, const std::string& user) const;
   std::vector<std::string> online_among(const std::string& app, const std::vector<std::string>& users) const;
-  std::size_t users_online() const;
   std::vector<std::pair<std::string, std::string>> snapshot() const;  // every online (app, user)
 
  private:

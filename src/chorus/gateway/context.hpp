@@ -9,12 +9,9 @@
 
 #include <atomic>
 #include <functional>
-#include <memory>
-#include <vector>
+#include <string>
 
 namespace chorus::gateway {
-
-class shard;
 
 struct context {
   context(const core::config& c, chat::service& s, chat::metrics& m) : cfg(c), chat(s), metrics(m), auth(c) {}
@@ -23,10 +20,8 @@ struct context {
   chat::service& chat;
   chat::metrics& metrics;
   authenticator auth;
-  std::vector<std::unique_ptr<shard>>* shards = nullptr;
   std::atomic<bool> ready{false};
   std::function<std::string()> health;  // a line on what is degraded (cluster), for /readyz
-  std::int64_t started_ms = 0;
 };
 
 }  // namespace chorus::gateway

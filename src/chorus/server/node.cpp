@@ -100,8 +100,6 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
   }
   p_->chat = std::make_unique<chat::service>(*p_->store, *out, p_->presence, p_->metrics);
   p_->ctx = std::make_unique<gateway::context>(c, *p_->chat, p_->metrics);
-  p_->ctx->shards = &p_->shards;
-  p_->ctx->started_ms = core::unix_ms();
   if (p_->directory) {
     auto* dir = p_->directory.get();
     p_->ctx->health = [dir] { return dir->status(); };
