@@ -3,21 +3,17 @@
 // @mentions render; the old /home/index and /home/room addresses open the
 // app on that conversation; leaving a room takes it off the list.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Chorusd } from './lib/server.mjs';
-import { launch, openUser, shot } from './lib/browser.mjs';
+import { serverAndBrowserPerFile } from './lib/suite.mjs';
+import { openUser, shot } from './lib/browser.mjs';
 import { T, assertOrderedOnce, joinRoom, openConv, send, startDirect, waitNoPending, waitTexts } from './lib/chat.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await new Chorusd().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
+serverAndBrowserPerFile((s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('one-to-one: both sides see every message once, in order', async () => {

@@ -3,23 +3,19 @@
 // the room, so the page must fetch them with `history` (beforeSeq/limit) as
 // the reader scrolls up, until convSeq 1; each shown once, in order.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Chorusd } from './lib/server.mjs';
+import { serverAndBrowserPerFile } from './lib/suite.mjs';
 import { WsClient } from './lib/wsclient.mjs';
-import { launch, openUser, shot } from './lib/browser.mjs';
+import { openUser, shot } from './lib/browser.mjs';
 import { T, seqs, send, waitTexts } from './lib/chat.mjs';
 
 const COUNT = 120;
 let server;
 let browser;
-before(async () => {
-  server = await new Chorusd().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
+serverAndBrowserPerFile((s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('scrolling up pages through history down to convSeq 1', async () => {

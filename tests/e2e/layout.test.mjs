@@ -4,24 +4,20 @@
 // screenshots under tests/e2e/output/ (desktop-chat.png becomes
 // docs/screenshot.png when that is missing or E2E_UPDATE_SCREENSHOT is set).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Chorusd } from './lib/server.mjs';
+import { serverAndBrowserPerFile } from './lib/suite.mjs';
 import { WsClient } from './lib/wsclient.mjs';
-import { PHONE, launch, openUser, shot } from './lib/browser.mjs';
+import { PHONE, openUser, shot } from './lib/browser.mjs';
 import { T, joinRoom, openConv, send, startDirect, waitNoPending, waitTexts } from './lib/chat.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await new Chorusd().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
+serverAndBrowserPerFile((s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('desktop: list and chat side by side; keyboard use', async () => {

@@ -5,22 +5,18 @@
 // stored twice. A browser that goes offline (network emulation) catches up
 // on what it missed when it comes back.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Chorusd } from './lib/server.mjs';
+import { serverAndBrowserPerFile } from './lib/suite.mjs';
 import { WsClient } from './lib/wsclient.mjs';
-import { launch, openUser, shot, waitOnline } from './lib/browser.mjs';
+import { openUser, shot, waitOnline } from './lib/browser.mjs';
 import { T, assertOrderedOnce, joinRoom, openConv, send, startDirect, waitNoPending, waitTexts } from './lib/chat.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await new Chorusd().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
+serverAndBrowserPerFile((s, b) => {
+  server = s;
+  browser = b;
 });
 
 const offline = (page) => page.waitForSelector('#conn[data-state="offline"]', { timeout: T });

@@ -4,21 +4,17 @@
 // `read` events), and unread counts in the conversation list (from
 // `conversations`, kept live, cleared by reading).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Chorusd } from './lib/server.mjs';
-import { launch, openUser, shot } from './lib/browser.mjs';
+import { serverAndBrowserPerFile } from './lib/suite.mjs';
+import { openUser, shot } from './lib/browser.mjs';
 import { T, joinRoom, openConv, send, startDirect, unreadOf, waitNoPending, waitTexts } from './lib/chat.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await new Chorusd().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
+serverAndBrowserPerFile((s, b) => {
+  server = s;
+  browser = b;
 });
 
 const sub = (page) => page.textContent('#chat-sub');

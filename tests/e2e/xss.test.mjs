@@ -5,10 +5,10 @@
 // message list, no javascript: link remains, no request leaves for the
 // payload's URLs, and the raw HTML shows as text.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Chorusd } from './lib/server.mjs';
-import { launch, openUser, shot } from './lib/browser.mjs';
+import { serverAndBrowserPerFile } from './lib/suite.mjs';
+import { openUser, shot } from './lib/browser.mjs';
 import { T, openConv, send, startDirect, waitNoPending } from './lib/chat.mjs';
 
 const PAYLOADS = [
@@ -30,13 +30,9 @@ const PAYLOADS = [
 
 let server;
 let browser;
-before(async () => {
-  server = await new Chorusd().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
+serverAndBrowserPerFile((s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('the vendor libraries are served and used', async () => {
