@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 
 namespace chorus::gateway {
 
@@ -79,8 +80,22 @@ void http_session::upgrade() {
     return reject(http::status::not_found, "WebSocket endpoint is /ws\n");
   if (!origin_allowed(req[http::field::origin], req[http::field::host], ctx_.cfg.allowed_origins))
     return reject(http::status::forbidden, "Origin not allowed\n");
+  if (req[http::field::sec_websocket_version] != "13") {
+    // RFC 6455 4.4: say which version we speak.
+    http_reply r;
+    r.status = static_cast<unsigned>(http::status::upgrade_required);
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = "WebSocket version 13 required\n";
+    r.headers.emplace_back("Sec-WebSocket-Version", "13");
+    keep_alive_ = false;
+    return send(std::move(r));
+  }
+  auto accept = ws::accept_key(req[http::field::sec_websocket_key]);
+  if (!accept) return reject(http::status::bad_request, "missing or malformed Sec-WebSocket-Key\n");
+  // Bytes the client sent after its request (frames it did not wait to send).
+  auto early = beast::buffers_to_string(buffer_.data());
   stream_.expires_never();
-  std::make_shared<ws_session>(ctx_, shard_, stream_.release_socket())->run(std::move(req));
+  std::make_shared<ws_session>(ctx_, shard_, stream_.release_socket())->run(*accept, std::move(early));
 }
 
 void http_session::send(http_reply r) {
@@ -88,6 +103,7 @@ void http_session::send(http_reply r) {
   res->set(http::field::server, "chorus");
   res->set(http::field::content_type, r.content_type);
   res->set("X-Content-Type-Options", "nosniff");
+  for (auto& [name, value] : r.headers) res->set(name, value);
   if (r.no_store) res->set(http::field::cache_control, "no-store");
   res->keep_alive(keep_alive_);
   res->body() = std::move(r.body);

@@ -8,6 +8,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace chorus::gateway {
 
@@ -21,6 +23,7 @@ struct http_reply {
   std::string content_type = "application/json";
   std::string body;
   bool no_store = true;  // Cache-Control: no-store (static files may be cached)
+  std::vector<std::pair<std::string, std::string>> headers;  // more header fields
 };
 
 void handle_http(context& ctx, const http_query& q, std::function<void(http_reply)> reply);

@@ -141,33 +141,50 @@ void session::enqueue(out_frame f) {
 }
 
 void session::pump() {
-  if (writing_ || gone_) return;
-  if (queue_.empty()) {
-    if (closing_ && !transport_closing_) {
-      transport_closing_ = true;
-      close_transport(close_code_, close_reason_);
-    }
+  if (gone_) return;
+  if (queue_.size() > in_flight_) {
+    wake_writer();
     return;
   }
-  writing_ = true;
-  write_frame(*queue_.front().text);
+  if (queue_.empty() && closing_ && !transport_closing_) {
+    transport_closing_ = true;
+    close_transport(close_code_, close_reason_);
+  }
 }
 
-void session::on_written(bool ok) {
-  writing_ = false;
-  if (!ok || queue_.empty()) return;  // the read side sees the failure and ends the session
-  auto f = std::move(queue_.front());
-  queue_.pop_front();
-  queued_bytes_ -= f.text->size();
-  ctx_.metrics.frames_out.Increment();
-  if (f.msg && !manual_ack_) {
-    // Auto-ack: a message counts as delivered once written to the socket.
-    auto it = std::find_if(unsaved_cursors_.begin(), unsaved_cursors_.end(),
-                           [&](auto& p) { return p.conv == f.msg->conv; });
-    if (it == unsaved_cursors_.end()) unsaved_cursors_.push_back({f.msg->conv, f.msg->seq});
-    else it->seq = std::max(it->seq, f.msg->seq);
-    if (queue_.empty() || ++written_since_save_ >= cursor_save_every) flush_cursors();
+std::size_t session::frames_to_write(std::string_view* out, std::size_t max_frames, std::size_t max_bytes) {
+  std::size_t n = 0, bytes = 0;
+  for (auto i = in_flight_; i < queue_.size() && n < max_frames; ++i) {
+    const auto& text = *queue_[i].text;
+    if (n > 0 && bytes + text.size() > max_bytes) break;
+    out[n++] = text;
+    bytes += text.size();
   }
+  in_flight_ += n;
+  return n;
+}
+
+void session::on_written(bool ok, std::size_t frames) {
+  if (!ok) return;  // the transport ends the session
+  in_flight_ -= frames;
+  bool saw_msg = false;
+  for (; frames > 0 && !queue_.empty(); --frames) {
+    auto f = std::move(queue_.front());
+    queue_.pop_front();
+    queued_bytes_ -= f.text->size();
+    ctx_.metrics.frames_out.Increment();
+    if (f.msg && !manual_ack_) {
+      // Auto-ack: a message counts as delivered once written to the socket.
+      auto it = std::find_if(unsaved_cursors_.begin(), unsaved_cursors_.end(),
+                             [&](auto& p) { return p.conv == f.msg->conv; });
+      if (it == unsaved_cursors_.end()) unsaved_cursors_.push_back({f.msg->conv, f.msg->seq});
+      else it->seq = std::max(it->seq, f.msg->seq);
+      ++written_since_save_;
+      saw_msg = true;
+    }
+  }
+  if (saw_msg && (queue_.empty() || written_since_save_ >= cursor_save_every)) flush_cursors();
+  if (queue_.empty()) trim();
   if (!sync_backlog_.empty()) feed_sync();
   pump();
 }
@@ -187,16 +204,24 @@ void session::close(unsigned short code, const char* reason) {
   close_code_ = code;
   close_reason_ = reason;
   close_started_ms_ = core::steady_ms();
-  // Keep only the frame being written; the rest is recovered by sync.
-  while (queue_.size() > (writing_ ? 1u : 0u)) {
+  // Keep only the frames being written; the rest is recovered by sync.
+  while (queue_.size() > in_flight_) {
     queued_bytes_ -= queue_.back().text->size();
     queue_.pop_back();
   }
   pump();
 }
 
+void session::trim() {
+  if (queue_.empty()) queue_ = {};
+  if (sync_backlog_.empty()) sync_backlog_ = {};
+  if (unsaved_cursors_.empty()) unsaved_cursors_.shrink_to_fit();
+  if (sync_waiters_.empty()) sync_waiters_.shrink_to_fit();
+}
+
 void session::check_timeouts(std::int64_t now) {
   if (gone_) return;
+  trim();
   if (closing_) {
     if (now - close_started_ms_ > close_grace_ms) abort_transport();
     return;

@@ -15,7 +15,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/container/deque.hpp>
+#include <boost/container/devector.hpp>
 #include <boost/json/object.hpp>
 
 #include <functional>
@@ -40,20 +40,27 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void on_membership(const chat::membership_change& c) override;
 
   // Starts the closing handshake with `code`; queued frames are dropped (the
-  // client recovers them by sync).
+  // client recovers them by sync). `reason` must outlive the session (a
+  // string literal): it is kept as a pointer.
   void close(unsigned short code, const char* reason);
   // Called by the shard's sweep once a second.
   void check_timeouts(std::int64_t now_ms);
 
  protected:
-  // The transport: one write outstanding at a time, completed by on_written().
-  virtual void write_frame(const std::string& text) = 0;
+  // The transport. wake_writer() says frames are waiting: the transport
+  // takes them with frames_to_write() (one batch at a time, written in one
+  // system call) and reports each batch with on_written().
+  virtual void wake_writer() = 0;
   virtual void close_transport(unsigned short code, std::string reason) = 0;
   virtual void abort_transport() = 0;  // drop the TCP connection now
 
   void on_open();
   void on_frame(std::string_view text, bool binary);
-  void on_written(bool ok);
+  // Up to `max_frames` queued frames not yet handed over (at most `max_bytes`
+  // in all, but at least one), from the front of the queue, into `out`; they
+  // stay queued until on_written() reports them.
+  std::size_t frames_to_write(std::string_view* out, std::size_t max_frames, std::size_t max_bytes);
+  void on_written(bool ok, std::size_t frames);
   void on_gone();  // the transport is finished; leave every index
 
   shard& shard_;
@@ -98,6 +105,8 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void enqueue(out_frame f);
   void pump();
   void flush_cursors();
+  // Gives back the memory of empty queues (an idle session keeps none).
+  void trim();
   // A store callback that brings its result back to this session's shard
   // and runs `f` there, if the session is still open. The session stays
   // alive until then, and is never released on the store's thread.
@@ -132,14 +141,15 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   };
   std::vector<sync_waiter> sync_waiters_;
   std::size_t sync_count_ = 0;
-  // Boost.Container's deque allocates nothing until used (std::deque
-  // allocates on construction): an idle session carries no empty blocks.
-  boost::container::deque<core::message> sync_backlog_;  // read by this round, not queued yet
+  // Queues are Boost.Container devectors: 32 bytes in the session (a
+  // std::deque is 80 and allocates on construction), nothing allocated
+  // while empty: their memory is given back whenever they drain.
+  boost::container::devector<core::message> sync_backlog_;  // read by this round, not queued yet
   bool sync_more_ = false, sync_new_rooms_ = false;
 
-  boost::container::deque<out_frame> queue_;
+  boost::container::devector<out_frame> queue_;
   std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
+  std::size_t in_flight_ = 0;  // frames at the front of queue_ handed to the transport
   std::vector<store::position> unsaved_cursors_;
   std::size_t written_since_save_ = 0;
 
@@ -149,7 +159,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   bool closing_ = false;
   bool transport_closing_ = false;
   unsigned short close_code_ = 0;
-  std::string close_reason_;
+  const char* close_reason_ = "";
   bool gone_ = false;
 };
 

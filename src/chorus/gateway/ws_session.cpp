@@ -1,73 +1,236 @@
 #include "chorus/gateway/ws_session.hpp"
 
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/container/static_vector.hpp>
 #include <spdlog/spdlog.h>
+
+#include <array>
+#include <span>
 
 namespace chorus::gateway {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace net = boost::asio;
+using boost::system::error_code;
+
+namespace {
+// Frames per write: each is a header and a payload buffer, and Linux takes
+// 1,024 buffers per sendmsg (Asio passes at most 64 per call).
+constexpr std::size_t batch_frames = 31;
+constexpr std::size_t batch_bytes = 256 * 1024;
+// Bytes read in one go before giving other connections a turn.
+constexpr std::size_t read_turn_bytes = 256 * 1024;
+
+// Where every connection of a shard reads into: a connection keeps bytes of
+// its own only while a frame is incomplete.
+std::span<char> scratch() {
+  thread_local std::array<char, 64 * 1024> buf;
+  return buf;
+}
+}  // namespace
+
+struct ws_session::write_batch {
+  std::string control;
+  std::size_t frames = 0;
+  bool has_close = false;
+  std::array<std::array<std::uint8_t, ws::max_header>, batch_frames> heads;
+  boost::container::static_vector<net::const_buffer, 2 * batch_frames + 2> bufs;
+};
 
 ws_session::ws_session(context& ctx, shard& sh, net::ip::tcp::socket&& socket)
-    : session(ctx, sh), ws_(std::move(socket)) {}
+    : session(ctx, sh), sock_(std::move(socket)), reader_(ctx.cfg.max_frame_bytes) {}
 
-void ws_session::run(beast::http::request<beast::http::string_body> req) {
-  websocket::stream_base::timeout t{};
-  t.handshake_timeout = std::chrono::seconds(30);
-  t.idle_timeout = websocket::stream_base::none();  // the shard's sweep handles idleness
-  t.keep_alive_pings = false;
-  ws_.set_option(t);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(beast::http::field::server, "chorus"); }));
-  ws_.read_message_max(ctx_.cfg.max_frame_bytes);
-  ws_.auto_fragment(false);
-  ws_.async_accept(req, [self = self()](beast::error_code ec) { self->on_accept(ec); });
-}
-
-void ws_session::on_accept(beast::error_code ec) {
-  if (ec) {
-    spdlog::debug("websocket handshake failed: {}", ec.message());
-    return;
-  }
-  on_open();
-  do_read();
+void ws_session::run(const std::string& accept, std::string early) {
+  error_code ec;
+  sock_.non_blocking(true, ec);
+  if (ec) return;
+  control_ =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Server: chorus\r\nSec-WebSocket-Accept: " +
+      accept + "\r\n\r\n";
+  pending_ = std::move(early);
+  flush();
 }
 
 void ws_session::do_read() {
-  ws_.async_read(buffer_, [self = self()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+  sock_.async_wait(net::socket_base::wait_read, [self = self()](error_code ec) { self->on_readable(ec); });
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t) {
-  if (ec) {
-    // Closed by the peer, by us, or failed (too big: 1009, bad UTF-8: 1007,
-    // both sent by Beast before it reports the error).
-    if (ec != websocket::error::closed && ec != net::error::operation_aborted && ec != net::error::eof)
-      spdlog::debug("session {}: read ended: {}", session_id(), ec.message());
-    on_gone();
-    return;
+void ws_session::on_readable(error_code ec) {
+  if (finished_) return;
+  if (ec) return finish();
+  auto buf = scratch();
+  std::size_t total = 0;
+  for (;;) {
+    error_code rec;
+    std::size_t n = sock_.read_some(net::buffer(buf.data(), buf.size()), rec);
+    if (rec == net::error::would_block || rec == net::error::try_again) break;
+    if (rec) return finish();  // EOF or reset
+    total += n;
+    if (!draining_) consume(buf.data(), n);
+    if (finished_) return;
+    if (total >= read_turn_bytes) {
+      // Others' turn; the socket may still hold data, so come back by post
+      // (an edge-triggered wait would not fire again for it).
+      net::post(sock_.get_executor(), [self = self()] { self->on_readable({}); });
+      return;
+    }
   }
-  auto data = buffer_.cdata();
-  on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()), !ws_.got_text());
-  buffer_.consume(buffer_.size());
   do_read();
 }
 
-void ws_session::write_frame(const std::string& text) {
-  ws_.text(true);
-  ws_.async_write(net::buffer(text), [self = self()](beast::error_code ec, std::size_t) { self->on_written(!ec); });
+void ws_session::consume(char* data, std::size_t size) {
+  std::span<char> in(data, size);
+  if (!pending_.empty()) {
+    pending_.append(data, size);
+    in = std::span<char>(pending_.data(), pending_.size());
+  }
+  std::size_t off = 0;
+  while (!draining_ && !finished_) {
+    auto r = reader_.next(in.subspan(off));
+    off += r.consumed;
+    using k = ws::reader::kind;
+    if (r.what == k::need_more) break;
+    switch (r.what) {
+      case k::message:
+        on_frame(r.payload, r.binary);
+        break;
+      case k::ping:
+        // Only the latest ping is answered (RFC 6455 5.5.3), so a flood of
+        // pings cannot grow what waits to be written.
+        pong_ = ws::control_frame(ws::opcode::pong, r.payload);
+        want_pong_ = true;
+        wake_writer();
+        break;
+      case k::close:
+        close_received_ = true;
+        draining_ = true;
+        if (close_written_) return finish();
+        // Echo the peer's code (none if it gave none); the socket closes once
+        // the echo is written.
+        if (!close_sent_) {
+          if (r.code == ws::close_no_status) {
+            control_ += ws::control_frame(ws::opcode::close, {});
+            close_sent_ = true;
+            wake_writer();
+          } else {
+            send_close(r.code, {});
+          }
+        }
+        break;
+      case k::fail:
+        // Fail the connection (RFC 6455 7.1.7): our close frame, then the
+        // rest of what the client sends is discarded.
+        spdlog::debug("session {}: websocket protocol error: {}", session_id(), r.reason);
+        draining_ = true;
+        if (open_ && !close_sent_) close(r.code, r.reason);
+        break;
+      default:
+        break;
+    }
+  }
+  if (draining_ || off >= in.size()) {
+    std::string().swap(pending_);  // nothing kept while idle
+  } else if (pending_.empty()) {
+    pending_.assign(in.data() + off, in.size() - off);
+  } else {
+    pending_.erase(0, off);
+  }
 }
 
-void ws_session::close_transport(unsigned short code, std::string reason) {
-  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [self = self()](beast::error_code) {
-    // The read loop sees the peer's close (or the failure) and ends the session.
+void ws_session::wake_writer() {
+  if (flush_posted_ || writing_ || finished_) return;
+  // Written at the end of this turn of the shard, so that every frame queued
+  // meanwhile (a fan-out, a sync page) goes out in the same system call.
+  flush_posted_ = true;
+  net::post(sock_.get_executor(), [self = self()] {
+    self->flush_posted_ = false;
+    self->flush();
   });
 }
 
+void ws_session::flush() {
+  if (writing_ || finished_) return;
+  auto b = std::make_unique<write_batch>();
+  if (!control_.empty()) {
+    b->control = std::move(control_);
+    control_.clear();
+    b->has_close = close_sent_;
+  }
+  if (want_pong_ && open_ && !close_sent_) {
+    b->control += pong_;
+    std::string().swap(pong_);
+    want_pong_ = false;
+  }
+  if (!b->control.empty()) b->bufs.push_back(net::buffer(b->control));
+  if (open_ && !close_sent_) {
+    std::array<std::string_view, batch_frames> views;
+    b->frames = frames_to_write(views.data(), batch_frames, batch_bytes);
+    for (std::size_t i = 0; i < b->frames; ++i) {
+      auto h = ws::frame_header(b->heads[i].data(), ws::opcode::text, views[i].size());
+      b->bufs.push_back(net::buffer(b->heads[i].data(), h));
+      b->bufs.push_back(net::buffer(views[i].data(), views[i].size()));
+    }
+  }
+  if (b->bufs.empty()) return;
+  writing_ = true;
+  auto& batch = *b;
+  net::async_write(sock_, std::span<const net::const_buffer>(batch.bufs.data(), batch.bufs.size()),
+                   [self = self(), b = std::move(b)](error_code ec, std::size_t) { self->on_flushed(ec, *b); });
+}
+
+void ws_session::on_flushed(error_code ec, write_batch& b) {
+  writing_ = false;
+  if (ec) {
+    if (open_ && b.frames) on_written(false, b.frames);
+    return finish();
+  }
+  if (!open_) {
+    // The 101 answer is out: the session starts, then reads what came early.
+    open_ = true;
+    on_open();
+    if (!pending_.empty()) {
+      std::string early = std::move(pending_);
+      pending_.clear();
+      consume(early.data(), early.size());
+    }
+    if (finished_) return;
+    do_read();
+  }
+  if (b.has_close) {
+    close_written_ = true;
+    if (close_received_) return finish();
+    // Nothing more to send; the peer answers with its close frame or EOF.
+    error_code ignored;
+    sock_.shutdown(net::socket_base::shutdown_send, ignored);
+  }
+  if (b.frames) on_written(true, b.frames);
+  flush();
+}
+
+void ws_session::send_close(std::uint16_t code, std::string_view reason) {
+  if (close_sent_) return;
+  close_sent_ = true;
+  control_ += ws::close_frame(code, reason);
+  wake_writer();
+}
+
+void ws_session::close_transport(unsigned short code, std::string reason) { send_close(code, reason); }
+
 void ws_session::abort_transport() {
-  beast::error_code ec;
-  beast::get_lowest_layer(ws_).shutdown(net::ip::tcp::socket::shutdown_both, ec);
-  beast::get_lowest_layer(ws_).close(ec);
+  // The pending read completes with an error and finishes the session.
+  error_code ec;
+  sock_.shutdown(net::socket_base::shutdown_both, ec);
+  sock_.close(ec);
+}
+
+void ws_session::finish() {
+  if (finished_) return;
+  finished_ = true;
+  error_code ec;
+  sock_.close(ec);
+  std::string().swap(pending_);
+  if (open_) on_gone();
 }
 
 }  // namespace chorus::gateway

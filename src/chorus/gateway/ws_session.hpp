@@ -1,36 +1,58 @@
-// The WebSocket transport of a session (Boost.Beast over a plain TCP socket):
-// the upgrade handshake, the read loop and the single outstanding write. All
-// protocol logic lives in session; this file is one of the few that
-// instantiate Beast's WebSocket templates, to keep builds fast.
+// The WebSocket transport of a session over a plain TCP socket: the 101
+// answer to the upgrade (which http_session read and checked), a read side
+// that keeps no buffer while idle, and a write side that sends every queued
+// frame in one gather write. The framing rules live in ws_codec (pure, unit
+// tested); why they are not Beast's websocket::stream is said there. All
+// protocol logic lives in session. Everything runs on the session's shard.
 #pragma once
 
 #include "chorus/gateway/session.hpp"
+#include "chorus/gateway/ws_codec.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <string>
 
 namespace chorus::gateway {
 
 class ws_session final : public session {
  public:
   ws_session(context& ctx, shard& sh, boost::asio::ip::tcp::socket&& socket);
-  // Completes the upgrade the HTTP session read.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+  // Answers the upgrade with `accept` (Sec-WebSocket-Accept); `early` holds
+  // bytes the client sent after its request, already read.
+  void run(const std::string& accept, std::string early);
 
  private:
-  void on_accept(boost::beast::error_code ec);
+  struct write_batch;
+
   void do_read();
-  void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void write_frame(const std::string& text) override;
+  void on_readable(boost::system::error_code ec);
+  // Parses what arrived; false once the transport stops reading frames.
+  void consume(char* data, std::size_t size);
+  void wake_writer() override;
+  void flush();
+  void on_flushed(boost::system::error_code ec, write_batch& b);
+  void send_close(std::uint16_t code, std::string_view reason);
   void close_transport(unsigned short code, std::string reason) override;
   void abort_transport() override;
+  void finish();  // the connection is over: close the socket, end the session
   std::shared_ptr<ws_session> self() { return std::static_pointer_cast<ws_session>(shared_from_this()); }
 
-  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
-  boost::beast::flat_buffer buffer_;
+  boost::asio::ip::tcp::socket sock_;
+  ws::reader reader_;
+  std::string pending_;  // the start of a frame not yet whole (empty, unallocated, when idle)
+  std::string control_;  // control frames (the 101 answer, close) for the next write
+  std::string pong_;     // the answer to the latest ping, if not yet sent
+  bool open_ = false;         // the 101 answer was written
+  bool writing_ = false;      // a write is outstanding
+  bool flush_posted_ = false; // a flush is scheduled on the shard
+  bool want_pong_ = false;
+  bool close_sent_ = false;     // our close frame is queued (no data frames after it)
+  bool close_written_ = false;  // ... and written
+  bool close_received_ = false; // the peer's close frame arrived
+  bool draining_ = false;       // reading only to discard, until EOF
+  bool finished_ = false;
 };
 
 }  // namespace chorus::gateway
