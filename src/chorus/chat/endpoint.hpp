@@ -15,6 +15,10 @@ class endpoint {
   // Neither call may add or remove endpoints of the hub synchronously (the hub
   // is iterating); a session that must close defers it by posting.
   virtual void offer(const std::shared_ptr<const delivery>& d) = 0;
+  // The delivery of a message this very session sent (d.skip_session): not
+  // pushed to it, but it marks the session's position in the conversation,
+  // in the order the hub sees deliveries (its response may come later).
+  virtual void offer_own(const delivery& d) { (void)d; }
   // The user joined or left a room (on any device); the hub has already
   // updated its room index for this endpoint.
   virtual void on_membership(const membership_change& c) = 0;

@@ -50,6 +50,7 @@ void hub::deliver(const std::shared_ptr<const delivery>& d) {
   auto send = [&](const std::vector<endpoint*>& to) {
     for (auto* e : to)
       if (e->session_id() != d->skip_session) e->offer(d);
+      else if (d->what == delivery::kind::message) e->offer_own(*d);
   };
   if (!d->room.empty()) {
     if (auto it = rooms_.find(key(d->app, d->room)); it != rooms_.end()) send(it->second);

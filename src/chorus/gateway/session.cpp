@@ -116,6 +116,11 @@ void session::offer(const std::shared_ptr<const chat::delivery>& d) {
   }
 }
 
+void session::offer_own(const chat::delivery& d) {
+  if (closing_ || gone_) return;
+  inbox_.note_own(d.conv, d.seq);
+}
+
 void session::on_membership(const chat::membership_change& c) {
   auto conv = core::room_conv(c.room);
   if (c.joined) inbox_.joined(conv, c.joined_seq);

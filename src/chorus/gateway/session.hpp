@@ -37,6 +37,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   const std::string& user() const noexcept override { return user_; }
   std::uint64_t session_id() const noexcept override { return id_; }
   void offer(const std::shared_ptr<const chat::delivery>& d) override;
+  void offer_own(const chat::delivery& d) override;
   void on_membership(const chat::membership_change& c) override;
 
   // Starts the closing handshake with `code`; queued frames are dropped (the

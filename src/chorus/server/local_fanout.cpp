@@ -4,17 +4,41 @@
 
 namespace chorus::server {
 
+local_fanout::local_fanout(std::vector<std::unique_ptr<gateway::shard>>& shards) : shards_(shards) {
+  for (std::size_t i = 0; i < shards_.size(); ++i) boxes_.push_back(std::make_unique<mailbox>());
+}
+
 void local_fanout::publish(std::shared_ptr<const chat::delivery> d) {
-  for (auto& s : shards_) {
-    auto* sh = s.get();
-    boost::asio::post(sh->io(), [sh, d] { sh->hub().deliver(d); });
-  }
+  for (std::size_t i = 0; i < shards_.size(); ++i) push(i, d);
 }
 
 void local_fanout::membership(std::shared_ptr<const chat::membership_change> c) {
-  for (auto& s : shards_) {
-    auto* sh = s.get();
-    boost::asio::post(sh->io(), [sh, c] { sh->hub().apply(*c); });
+  for (std::size_t i = 0; i < shards_.size(); ++i) push(i, c);
+}
+
+void local_fanout::push(std::size_t i, item it) {
+  auto& box = *boxes_[i];
+  bool post = false;
+  {
+    std::lock_guard lock(box.mu);
+    box.items.push_back(std::move(it));
+    post = !box.drain_posted;
+    box.drain_posted = true;
+  }
+  if (post) boost::asio::post(shards_[i]->io(), [this, i] { drain(i); });
+}
+
+void local_fanout::drain(std::size_t i) {
+  std::vector<item> batch;
+  {
+    std::lock_guard lock(boxes_[i]->mu);
+    batch.swap(boxes_[i]->items);
+    boxes_[i]->drain_posted = false;
+  }
+  auto& hub = shards_[i]->hub();
+  for (auto& it : batch) {
+    if (auto* d = std::get_if<std::shared_ptr<const chat::delivery>>(&it)) hub.deliver(*d);
+    else hub.apply(*std::get<std::shared_ptr<const chat::membership_change>>(it));
   }
 }
 

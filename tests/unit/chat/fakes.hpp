@@ -17,9 +17,11 @@ class recording_endpoint final : public endpoint {
   const std::string& user() const noexcept override { return user_; }
   std::uint64_t session_id() const noexcept override { return id_; }
   void offer(const std::shared_ptr<const delivery>& d) override { got.push_back(d); }
+  void offer_own(const delivery& d) override { own.push_back(d.seq); }
   void on_membership(const membership_change& c) override { changes.push_back(c); }
 
   std::vector<std::shared_ptr<const delivery>> got;
+  std::vector<std::uint64_t> own;  // seqs of its own messages it was told of
   std::vector<membership_change> changes;
 
  private:

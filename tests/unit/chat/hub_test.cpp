@@ -28,9 +28,14 @@ TEST(Hub, DirectGoesToBothUsersDevicesButNotTheSendingSession) {
   hub h;
   recording_endpoint a1("101", "1", 1), a2("101", "1", 2), b("101", "2", 3), c("101", "3", 4);
   for (auto* e : {&a1, &a2, &b, &c}) h.add(e);
-  h.deliver(direct("1", "2", /*skip*/ 1));
+  auto d = direct("1", "2", /*skip*/ 1);
+  d->seq = 7;
+  h.deliver(d);
   EXPECT_EQ(a1.got.size(), 0u);
+  // The sending session is told of its own message, in delivery order.
+  EXPECT_EQ(a1.own, std::vector<std::uint64_t>{7});
   EXPECT_EQ(a2.got.size(), 1u);
+  EXPECT_TRUE(a2.own.empty());
   EXPECT_EQ(b.got.size(), 1u);
   EXPECT_EQ(c.got.size(), 0u);
 }
