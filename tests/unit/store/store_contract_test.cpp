@@ -505,3 +505,33 @@ TEST(PostgresStore, TwoNodesWritingOneConversationGetGapFreeUniqueSeqs) {
   EXPECT_EQ(*seqs.rbegin(), 300u);
   EXPECT_EQ(ids.size(), 300u);
 }
+
+TEST_F(SqliteStore, TheWalIsCheckpointedOffTheWriterWhileOpen) {
+  // The writer turns SQLite's in-commit checkpoint off; its checkpointer
+  // thread must still move the WAL into the database file while the store
+  // runs (without it, the file would stay at its empty schema until close).
+  auto s = open();
+  auto conv = core::direct_conv("1", "2");
+  const std::string big(4000, 'x');  // about a page per message
+  constexpr int n = 3000;            // three times the checkpoint threshold
+  std::promise<void> all;
+  std::atomic<int> left{n};
+  for (int i = 0; i < n; ++i) {
+    store::append_request r;
+    r.msg = {"101", conv, 0, "", "", "1", "2", "0", "text", big, 0};
+    s->append(std::move(r), [&](store::append_result res) {
+      EXPECT_EQ(res.st, status::ok);
+      if (left.fetch_sub(1) == 1) all.set_value();
+    });
+  }
+  all.get_future().wait();
+  std::uintmax_t size = 0;
+  for (int i = 0; i < 200 && size < 4u * 1024 * 1024; ++i) {
+    size = std::filesystem::file_size(path_);
+    if (size < 4u * 1024 * 1024) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(size, 4u * 1024 * 1024) << "the database file did not grow: no checkpoint ran";
+  store::sync_request q{"101", "2", "d", {}, 5000};
+  auto res = wait_for<store::sync_result>([&](auto done) { s->sync(std::move(q), done); });
+  EXPECT_EQ(res.missed.size(), static_cast<std::size_t>(n));
+}

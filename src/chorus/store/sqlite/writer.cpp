@@ -41,12 +41,24 @@ struct writer::statements {
 };
 
 writer::writer(const std::string& path, bool full_sync, unsigned node_id)
-    : db_(path, false), ids_(node_id) {
+    : path_(path), db_(path, false), ids_(node_id) {
   prepare_writer(db_, full_sync);
   st_ = std::make_unique<statements>(db_);
+  // Checkpoints off the commit path (see checkpointer.hpp).
+  db_.exec("PRAGMA wal_autocheckpoint=0");
+  sqlite3_wal_hook(db_.get(), &writer::on_wal, this);
 }
 
-writer::~writer() = default;
+// Stops the checkpointer before the connection closes (which checkpoints).
+writer::~writer() { checkpoints_.reset(); }
+
+int writer::on_wal(void* self, sqlite3*, const char*, int pages) {
+  auto* w = static_cast<writer*>(self);
+  if (pages < checkpoint_pages) return SQLITE_OK;
+  if (!w->checkpoints_) w->checkpoints_ = std::make_unique<checkpointer>(w->path_);
+  w->checkpoints_->wal_pages(pages);
+  return SQLITE_OK;
+}
 
 std::uint64_t& writer::last_seq(const std::string& app, const std::string& conv) {
   std::string key = app + '\n' + conv;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "chorus/core/snowflake.hpp"
+#include "chorus/store/sqlite/checkpointer.hpp"
 #include "chorus/store/sqlite/statement.hpp"
 #include "chorus/store/batch.hpp"
 
@@ -36,8 +37,11 @@ class writer final : public batch_writer {
   void apply(leave_op& op);
   std::uint64_t& last_seq(const std::string& app, const std::string& conv);
   bool is_member(const std::string& app, const std::string& user, const std::string& conv);
+  static int on_wal(void* self, sqlite3* db, const char* name, int pages);
 
+  std::string path_;
   connection db_;
+  std::unique_ptr<checkpointer> checkpoints_;  // started by the first full WAL
   core::snowflake ids_;
   std::unordered_map<std::string, std::uint64_t> last_seq_;  // app '\n' conv -> seq
   struct statements;

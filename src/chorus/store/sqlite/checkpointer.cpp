@@ -1,0 +1,58 @@
+#include "chorus/store/sqlite/checkpointer.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace chorus::store::sqlite {
+
+checkpointer::checkpointer(std::string path) : path_(std::move(path)), thread_([this] { loop(); }) {}
+
+checkpointer::~checkpointer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void checkpointer::wal_pages(int pages) {
+  if (pages < checkpoint_pages) return;
+  {
+    std::lock_guard lock(mu_);
+    if (wanted_) return;
+    wanted_ = true;
+  }
+  cv_.notify_one();
+}
+
+unsigned long checkpointer::runs() const {
+  std::lock_guard lock(mu_);
+  return runs_;
+}
+
+void checkpointer::loop() {
+  try {
+    connection db(path_, false);
+    // A connection learns the WAL mode from the file when it first reads.
+    db.exec("PRAGMA journal_mode=WAL");
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return wanted_ || stopping_; });
+        if (stopping_) return;
+        wanted_ = false;
+      }
+      int wal = 0, done = 0;
+      int rc = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal, &done);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::warn("sqlite checkpoint: {}", sqlite3_errmsg(db.get()));
+      std::lock_guard lock(mu_);
+      ++runs_;
+    }
+  } catch (const std::exception& e) {
+    // The WAL then grows until the writer's connection closes (which
+    // checkpoints); commits go on.
+    spdlog::error("sqlite checkpointer stopped: {}", e.what());
+  }
+}
+
+}  // namespace chorus::store::sqlite
