@@ -209,10 +209,14 @@ void session::close(unsigned short code, const char* reason) {
   close_code_ = code;
   close_reason_ = reason;
   close_started_ms_ = core::steady_ms();
-  // Keep only the frames being written; the rest is recovered by sync.
-  while (queue_.size() > in_flight_) {
-    queued_bytes_ -= queue_.back().text->size();
-    queue_.pop_back();
+  // What is queued still goes out before the close frame (answers to every
+  // request read so far), except for a reader too slow to take it: it keeps
+  // only the frames being written and recovers messages by sync.
+  if (code == core::close_code::slow_consumer) {
+    while (queue_.size() > in_flight_) {
+      queued_bytes_ -= queue_.back().text->size();
+      queue_.pop_back();
+    }
   }
   pump();
 }

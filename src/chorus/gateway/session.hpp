@@ -40,8 +40,8 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void offer_own(const chat::delivery& d) override;
   void on_membership(const chat::membership_change& c) override;
 
-  // Starts the closing handshake with `code`; queued frames are dropped (the
-  // client recovers them by sync). `reason` must outlive the session (a
+  // Starts the closing handshake with `code` once the queued frames are
+  // written (a slow consumer's are dropped instead: it recovers them by sync). `reason` must outlive the session (a
   // string literal): it is kept as a pointer.
   void close(unsigned short code, const char* reason);
   // Called by the shard's sweep once a second.

@@ -69,6 +69,9 @@ void ws_session::on_readable(error_code ec) {
     total += n;
     if (!draining_) consume(buf.data(), n);
     if (finished_) return;
+    // A short read emptied the socket: whatever arrives later is a new edge
+    // for the wait (epoll reports every arrival), so no read to see EAGAIN.
+    if (n < buf.size()) break;
     if (total >= read_turn_bytes) {
       // Others' turn; the socket may still hold data, so come back by post
       // (an edge-triggered wait would not fire again for it).
