@@ -69,6 +69,7 @@ bench::results run_here(const bench::config& c) {
       bench::worker_ready_and_wait(c.timeout_s);
     } else if (c.server_pid > 0) {
       if (auto rss = bench::read_rss_kib(c.server_pid)) r.gauges["rss_after_kib"] = *rss;
+      if (auto cpu = bench::read_cpu_s(c.server_pid)) r.gauges["server_cpu_ready_s"] = *cpu;
     }
   };
   if (c.scenario == "connect") return bench::run_connect(c, ready);
@@ -122,6 +123,8 @@ int main(int argc, char** argv) {
     self.insert(self.end(), args.begin(), args.end());
     r = bench::run_workers(c, self, workers);
   }
+  if (c.server_pid > 0 && r.gauges.contains("server_cpu_ready_s"))
+    if (auto cpu = bench::read_cpu_s(c.server_pid)) r.gauges["server_cpu_run_s"] = *cpu - r.gauges["server_cpu_ready_s"];
   r.scenario = c.scenario;
   r.params = params_of(c, std::max(1, workers));
   if (rss_before) r.gauges["rss_before_kib"] = *rss_before;

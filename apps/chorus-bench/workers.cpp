@@ -125,8 +125,10 @@ results run_workers(const config& c, const std::vector<std::string>& argv, int c
     for (auto& w : ws) all_ready = all_ready && w.ready;
     if (all_ready && !go_sent) {
       // Everyone is connected and logged in: the moment for the server's RSS.
-      if (c.server_pid > 0)
+      if (c.server_pid > 0) {
         if (auto rss = read_rss_kib(c.server_pid)) extra.gauges["rss_after_kib"] = *rss;
+        if (auto cpu = read_cpu_s(c.server_pid)) extra.gauges["server_cpu_ready_s"] = *cpu;
+      }
       for (auto& w : ws) {
         if (write(w.to_child, "go\n", 3) != 3) std::fprintf(stderr, "could not signal worker %d\n", w.pid);
       }

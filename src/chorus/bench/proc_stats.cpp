@@ -2,6 +2,7 @@
 #include "chorus/bench/proc_stats.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -19,6 +20,24 @@ std::optional<double> read_rss_kib(int pid) {
     if (s >> kib) return kib;
   }
   return std::nullopt;
+}
+
+std::optional<double> read_cpu_s(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  // After "pid (comm) ", fields start at 3 (state); utime and stime are 14 and 15.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream s(stat.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && s >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  if (!s) return std::nullopt;
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 cpu_time own_cpu_time() {

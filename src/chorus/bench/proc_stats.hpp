@@ -9,6 +9,9 @@ namespace chorus::bench {
 // VmRSS of `pid` in KiB; nullopt if the process or the line is missing.
 std::optional<double> read_rss_kib(int pid);
 
+// User + system CPU seconds `pid` has used (/proc/<pid>/stat); nullopt if gone.
+std::optional<double> read_cpu_s(int pid);
+
 struct cpu_time {
   double user_s = 0;
   double sys_s = 0;

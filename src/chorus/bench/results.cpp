@@ -62,6 +62,14 @@ json::object results::derived() const {
   if (gauges.contains("recover_s"))
     d["recovered_msgs_per_s"] = per_s(static_cast<double>(counter("delivered")), gauge("recover_s"));
   d["cpu_s"] = gauge("cpu_user_s") + gauge("cpu_sys_s");
+  // The server's own CPU over the measured phase (--server-pid): what a
+  // delivery costs it, whatever the tool on the same cores takes.
+  if (double cpu = gauge("server_cpu_run_s"); cpu > 0) {
+    d["server_cpu_s"] = cpu;
+    if (gauges.contains("run_s") && gauge("run_s") > 0) d["server_cores"] = cpu / gauge("run_s");
+    if (counter("delivered")) d["delivered_per_server_cpu_s"] = static_cast<double>(counter("delivered")) / cpu;
+    if (counter("acked")) d["acked_per_server_cpu_s"] = static_cast<double>(counter("acked")) / cpu;
+  }
   return d;
 }
 

@@ -1,5 +1,8 @@
 // Merging the results of threads and worker processes, and the exit code.
 #include "chorus/bench/results.hpp"
+#include "chorus/bench/proc_stats.hpp"
+
+#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -68,4 +71,34 @@ TEST(Results, DerivedRatesUseThePhaseDurations) {
 }
 
 }  // namespace
+}  // namespace chorus::bench
+
+namespace chorus::bench {
+
+TEST(Results, ServerCpuGivesDeliveriesPerCpuSecond) {
+  results r;
+  r.counters["delivered"] = 1000;
+  r.counters["acked"] = 10;
+  r.gauges["send_s"] = 2;
+  r.gauges["run_s"] = 2;
+  r.gauges["server_cpu_run_s"] = 0.5;
+  auto d = r.derived();
+  EXPECT_DOUBLE_EQ(d.at("delivered_per_server_cpu_s").as_double(), 2000.0);
+  EXPECT_DOUBLE_EQ(d.at("acked_per_server_cpu_s").as_double(), 20.0);
+  EXPECT_DOUBLE_EQ(d.at("server_cores").as_double(), 0.25);
+  results none;
+  none.gauges["run_s"] = 2;
+  EXPECT_FALSE(none.derived().contains("server_cpu_s"));
+}
+
+TEST(ProcStats, ReadsThisProcessCpuTime) {
+  // Burn a little CPU so the figure is above zero, then read our own.
+  volatile double x = 0;
+  for (int i = 0; i < 20'000'000; ++i) x = x + i * 0.5;
+  auto cpu = read_cpu_s(getpid());
+  ASSERT_TRUE(cpu.has_value());
+  EXPECT_GT(*cpu, 0.0);
+  EXPECT_FALSE(read_cpu_s(-1).has_value());
+}
+
 }  // namespace chorus::bench
