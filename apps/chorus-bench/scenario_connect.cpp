@@ -3,6 +3,10 @@
 #include "engine.hpp"
 #include "scenarios.hpp"
 
+#include "chorus/bench/proc_stats.hpp"
+
+#include <optional>
+
 namespace chorus::bench {
 
 results run_connect(const config& c, const ready_fn& ready) {
@@ -29,9 +33,14 @@ results run_connect(const config& c, const ready_fn& ready) {
   results pre;
   ready(pre);
   e.wait("hold", [] { return false; }, c.hold_s, false);
+  // And again at the end of the hold: the steady state, after the server
+  // has had time to give back what the handshakes used.
+  std::optional<double> held;
+  if (c.server_pid > 0 && !c.is_worker()) held = read_rss_kib(c.server_pid);
 
   results r = e.finish();
   r.merge(pre);
+  if (held) r.gauges["rss_held_kib"] = *held;
   r.scenario = "connect";
   r.gauges["connect_s"] = connect_s;
   r.gauges["hold_s"] = c.hold_s;

@@ -85,6 +85,8 @@ results run_workers(const config& c, const std::vector<std::string>& argv, int c
 
   results extra;
   bool go_sent = false;
+  bool held_read = false;
+  auto go_at = std::chrono::steady_clock::now();
   auto t0 = std::chrono::steady_clock::now();
   auto pending = [&] {
     for (auto& w : ws)
@@ -133,6 +135,13 @@ results run_workers(const config& c, const std::vector<std::string>& argv, int c
         if (write(w.to_child, "go\n", 3) != 3) std::fprintf(stderr, "could not signal worker %d\n", w.pid);
       }
       go_sent = true;
+      go_at = std::chrono::steady_clock::now();
+    }
+    // connect: the server's RSS once more just before the hold ends.
+    if (go_sent && !held_read && c.scenario == "connect" && c.server_pid > 0 &&
+        std::chrono::steady_clock::now() - go_at > std::chrono::duration<double>(std::max(0.0, c.hold_s - 0.5))) {
+      held_read = true;
+      if (auto rss = read_rss_kib(c.server_pid)) extra.gauges["rss_held_kib"] = *rss;
     }
   }
 

@@ -54,6 +54,8 @@ json::object results::derived() const {
   d["handshakes_per_s"] = per_s(logged_in, gauge("connect_s"));
   if (gauges.contains("rss_before_kib") && gauges.contains("rss_after_kib") && logged_in > 0)
     d["rss_bytes_per_conn"] = (gauge("rss_after_kib") - gauge("rss_before_kib")) * 1024.0 / logged_in;
+  if (gauges.contains("rss_before_kib") && gauges.contains("rss_held_kib") && logged_in > 0)
+    d["rss_held_bytes_per_conn"] = (gauge("rss_held_kib") - gauge("rss_before_kib")) * 1024.0 / logged_in;
   if (gauges.contains("send_s")) {
     d["sent_per_s"] = per_s(static_cast<double>(counter("sent")), gauge("send_s"));
     d["acked_per_s"] = per_s(static_cast<double>(counter("acked")), gauge("run_s"));

@@ -5,6 +5,9 @@
 
 #include "chorus/chat/delivery.hpp"
 
+#include <string>
+#include <vector>
+
 namespace chorus::chat {
 
 class endpoint {
@@ -25,6 +28,14 @@ class endpoint {
 
  protected:
   ~endpoint() = default;
+
+ private:
+  friend class hub;
+  // The hub's bookkeeping for this endpoint, kept here so that indexing a
+  // session allocates nothing beyond its entry under its user: whether it is
+  // indexed, and the rooms it is indexed under.
+  bool in_hub_ = false;
+  std::vector<std::string> hub_rooms_;
 };
 
 }  // namespace chorus::chat

@@ -15,35 +15,34 @@ void erase_from(std::unordered_map<std::string, std::vector<endpoint*>>& index, 
 }  // namespace
 
 void hub::add(endpoint* e) {
+  if (e->in_hub_) return;
   users_[key(e->app(), e->user())].push_back(e);
-  rooms_of_.try_emplace(e);
+  e->in_hub_ = true;
+  ++size_;
 }
 
 void hub::remove(endpoint* e) {
-  auto it = rooms_of_.find(e);
-  if (it == rooms_of_.end()) return;
-  for (auto& room : it->second) erase_from(rooms_, key(e->app(), room), e);
-  rooms_of_.erase(it);
+  if (!e->in_hub_) return;
+  for (auto& room : e->hub_rooms_) erase_from(rooms_, key(e->app(), room), e);
+  std::vector<std::string>().swap(e->hub_rooms_);
   erase_from(users_, key(e->app(), e->user()), e);
+  e->in_hub_ = false;
+  --size_;
 }
 
 void hub::add_room(endpoint* e, const std::string& room) {
-  auto it = rooms_of_.find(e);
-  if (it == rooms_of_.end() || std::ranges::find(it->second, room) != it->second.end()) return;
-  it->second.push_back(room);
+  if (!e->in_hub_ || std::ranges::find(e->hub_rooms_, room) != e->hub_rooms_.end()) return;
+  e->hub_rooms_.push_back(room);
   rooms_[key(e->app(), room)].push_back(e);
 }
 
 void hub::remove_room(endpoint* e, const std::string& room) {
-  auto it = rooms_of_.find(e);
-  if (it == rooms_of_.end()) return;
-  if (std::erase(it->second, room) == 0) return;
+  if (!e->in_hub_ || std::erase(e->hub_rooms_, room) == 0) return;
   erase_from(rooms_, key(e->app(), room), e);
 }
 
 bool hub::in_room(const endpoint* e, const std::string& room) const {
-  auto it = rooms_of_.find(e);
-  return it != rooms_of_.end() && std::ranges::find(it->second, room) != it->second.end();
+  return e->in_hub_ && std::ranges::find(e->hub_rooms_, room) != e->hub_rooms_.end();
 }
 
 void hub::deliver(const std::shared_ptr<const delivery>& d) {

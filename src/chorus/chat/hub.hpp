@@ -26,14 +26,14 @@ class hub {
   void apply(const membership_change& c);
 
   std::vector<endpoint*> sessions_of(const std::string& app, const std::string& user) const;
-  std::size_t size() const noexcept { return rooms_of_.size(); }
+  std::size_t size() const noexcept { return size_; }
 
  private:
   static std::string key(const std::string& app, const std::string& id) { return app + '\n' + id; }
 
   std::unordered_map<std::string, std::vector<endpoint*>> users_;  // app\nuser -> sessions
   std::unordered_map<std::string, std::vector<endpoint*>> rooms_;  // app\nroom -> sessions
-  std::unordered_map<const endpoint*, std::vector<std::string>> rooms_of_;
+  std::size_t size_ = 0;  // endpoints indexed (each one's rooms live in the endpoint)
 };
 
 }  // namespace chorus::chat

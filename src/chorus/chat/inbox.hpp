@@ -10,6 +10,7 @@
 #include "chorus/store/store.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -43,7 +44,11 @@ class inbox {
   std::uint64_t position(const std::string& conv) const;
 
  private:
-  std::unordered_map<std::string, std::uint64_t> pos_;
+  using positions = std::unordered_map<std::string, std::uint64_t>;
+  // Allocated with the first conversation: an idle session with none pays
+  // 8 bytes, not a map's 56.
+  positions& pos();
+  std::unique_ptr<positions> pos_;
   bool syncing_ = false;
   bool dirty_ = false;
 };

@@ -36,6 +36,7 @@ void check_config(const config& cfg) {
     throw std::runtime_error("--auth=jwt needs --jwt-secret of at least 16 bytes");
   if (cfg.max_message_bytes + 1024 > cfg.max_frame_bytes)
     throw std::runtime_error("--max-frame-bytes must exceed --max-message-bytes by at least 1024");
+  if (cfg.max_frame_bytes > 64 * 1024 * 1024) throw std::runtime_error("--max-frame-bytes is at most 64 MiB");
   if (cfg.rate_per_s <= 0 || cfg.rate_burst < 1)
     throw std::runtime_error("--rate and --burst must be positive");
   if (cfg.node_id > 1023) throw std::runtime_error("--node-id must be 0..1023");

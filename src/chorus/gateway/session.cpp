@@ -31,7 +31,7 @@ session::~session() = default;
 boost::asio::io_context& session::shard_io() noexcept { return shard_.io(); }
 
 void session::on_open() {
-  opened_ms_ = last_activity_ms_ = core::steady_ms();
+  phase_ms_ = last_activity_ms_ = core::steady_ms();
   shard_.attach(this);
   ctx_.metrics.connections.Increment();
   ctx_.metrics.connections_total.Increment();
@@ -190,7 +190,7 @@ void session::on_written(bool ok, std::size_t frames) {
   }
   if (saw_msg && (queue_.empty() || written_since_save_ >= cursor_save_every)) flush_cursors();
   if (queue_.empty()) trim();
-  if (!sync_backlog_.empty()) feed_sync();
+  if (sync_ && !sync_->backlog.empty()) feed_sync();
   pump();
 }
 
@@ -208,7 +208,7 @@ void session::close(unsigned short code, const char* reason) {
   closing_ = true;
   close_code_ = code;
   close_reason_ = reason;
-  close_started_ms_ = core::steady_ms();
+  phase_ms_ = core::steady_ms();
   // What is queued still goes out before the close frame (answers to every
   // request read so far), except for a reader too slow to take it: it keeps
   // only the frames being written and recovers messages by sync.
@@ -223,19 +223,17 @@ void session::close(unsigned short code, const char* reason) {
 
 void session::trim() {
   if (queue_.empty()) queue_ = {};
-  if (sync_backlog_.empty()) sync_backlog_ = {};
   if (unsaved_cursors_.empty()) unsaved_cursors_.shrink_to_fit();
-  if (sync_waiters_.empty()) sync_waiters_.shrink_to_fit();
 }
 
 void session::check_timeouts(std::int64_t now) {
   if (gone_) return;
   trim();
   if (closing_) {
-    if (now - close_started_ms_ > close_grace_ms) abort_transport();
+    if (now - phase_ms_ > close_grace_ms) abort_transport();
     return;
   }
-  if (!logged_in_ && now - opened_ms_ > static_cast<std::int64_t>(ctx_.cfg.login_timeout_s) * 1000) {
+  if (!logged_in_ && now - phase_ms_ > static_cast<std::int64_t>(ctx_.cfg.login_timeout_s) * 1000) {
     ctx_.metrics.idle_closes.Increment();
     close(core::close_code::login_timeout, "login timeout");
   } else if (now - last_activity_ms_ > static_cast<std::int64_t>(ctx_.cfg.idle_timeout_s) * 1000) {

@@ -68,6 +68,10 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   context& ctx_;
 
  private:
+  friend class shard;
+  session* prev_in_shard_ = nullptr;  // the shard's list of its sessions
+  session* next_in_shard_ = nullptr;
+
   struct out_frame {
     std::shared_ptr<const std::string> text;
     std::shared_ptr<const chat::delivery> msg;  // set for a message push
@@ -130,24 +134,25 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
 
   std::uint64_t id_;
   std::string app_, user_, device_, to_uid_, login_room_;
-  bool logged_in_ = false;
-  bool login_pending_ = false;
-  bool manual_ack_ = false;
-  bool announce_online_ = false;
 
   chat::inbox inbox_;
-  struct sync_waiter {
-    std::string seq;        // of the sync request, answered when caught up
-    std::size_t count_at;   // sync_count_ when it came: it reports what came after
+  // A sync in progress; allocated only while one runs.
+  struct sync_state {
+    struct waiter {
+      std::string seq;        // of the sync request, answered when caught up
+      std::size_t count_at;   // `count` when it came: it reports what came after
+    };
+    std::vector<waiter> waiters;
+    std::size_t count = 0;  // messages queued by this sync
+    // Read by this round, not queued yet. Queues are Boost.Container
+    // devectors: 32 bytes (a std::deque is 80 and allocates on
+    // construction), nothing allocated while empty.
+    boost::container::devector<core::message> backlog;
+    bool more = false, new_rooms = false;
   };
-  std::vector<sync_waiter> sync_waiters_;
-  std::size_t sync_count_ = 0;
-  // Queues are Boost.Container devectors: 32 bytes in the session (a
-  // std::deque is 80 and allocates on construction), nothing allocated
-  // while empty: their memory is given back whenever they drain.
-  boost::container::devector<core::message> sync_backlog_;  // read by this round, not queued yet
-  bool sync_more_ = false, sync_new_rooms_ = false;
+  std::unique_ptr<sync_state> sync_;
 
+  // Given back whenever it drains.
   boost::container::devector<out_frame> queue_;
   std::size_t queued_bytes_ = 0;
   std::size_t in_flight_ = 0;  // frames at the front of queue_ handed to the transport
@@ -155,12 +160,20 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   std::size_t written_since_save_ = 0;
 
   rate_limiter limiter_;
+  // When the current phase began: the connection (until login), or the
+  // close (once closing), for their timeouts.
+  std::int64_t phase_ms_ = 0;
+  std::int64_t last_activity_ms_ = 0;
+  const char* close_reason_ = "";
   unsigned refusals_ = 0;
-  std::int64_t opened_ms_ = 0, last_activity_ms_ = 0, close_started_ms_ = 0;
+  unsigned short close_code_ = 0;
+  // Flags together: a session is ~19,000 times per process.
+  bool logged_in_ = false;
+  bool login_pending_ = false;
+  bool manual_ack_ = false;
+  bool announce_online_ = false;
   bool closing_ = false;
   bool transport_closing_ = false;
-  unsigned short close_code_ = 0;
-  const char* close_reason_ = "";
   bool gone_ = false;
 };
 

@@ -16,13 +16,13 @@ namespace chorus::gateway {
 
 void session::start_sync(std::string seq) {
   if (inbox_.syncing()) {
-    if (!seq.empty()) sync_waiters_.push_back({std::move(seq), sync_count_});
+    if (!seq.empty()) sync_->waiters.push_back({std::move(seq), sync_->count});
     inbox_.request_resync();
     return;
   }
   inbox_.begin_sync();
-  sync_count_ = 0;
-  if (!seq.empty()) sync_waiters_.push_back({std::move(seq), 0});
+  sync_ = std::make_unique<sync_state>();
+  if (!seq.empty()) sync_->waiters.push_back({std::move(seq), 0});
   sync_round();
 }
 
@@ -48,39 +48,40 @@ void session::on_sync_result(store::sync_result r) {
     announce_online_ = false;
     announce_presence(true);
   }
-  sync_more_ = r.more;
-  sync_new_rooms_ = !rooms.empty();
-  sync_backlog_.assign(std::make_move_iterator(r.missed.begin()), std::make_move_iterator(r.missed.end()));
+  sync_->more = r.more;
+  sync_->new_rooms = !rooms.empty();
+  sync_->backlog.assign(std::make_move_iterator(r.missed.begin()), std::make_move_iterator(r.missed.end()));
   feed_sync();
 }
 
 void session::feed_sync() {
   auto& cfg = ctx_.cfg;
-  while (!sync_backlog_.empty()) {
+  auto& backlog = sync_->backlog;
+  while (!backlog.empty()) {
     // Leave room for live traffic; an empty queue always takes one.
     if (!queue_.empty() &&
         (queue_.size() >= cfg.send_queue_max_frames / 2 || queued_bytes_ >= cfg.send_queue_max_bytes / 2))
       return;  // on_written() calls again as the queue drains
-    auto m = std::move(sync_backlog_.front());
-    sync_backlog_.pop_front();
+    auto m = std::move(backlog.front());
+    backlog.pop_front();
     if (!inbox_.accept_synced(m.conv, m.seq)) continue;
     auto d = std::make_shared<chat::delivery>();
     d->app = m.app;
     d->conv = m.conv;
     d->seq = m.seq;
     d->frame = std::make_shared<const std::string>(protocol::message_push(m));
-    ++sync_count_;
+    ++sync_->count;
     ctx_.metrics.sync_messages.Increment();
     enqueue({d->frame, std::move(d)});
     if (closing_) return;
   }
-  if (inbox_.end_round(sync_more_, sync_new_rooms_)) {
+  if (inbox_.end_round(sync_->more, sync_->new_rooms)) {
     sync_round();
     return;
   }
-  for (auto& w : sync_waiters_)
-    respond(w.seq, "sync", core::code::ok, {}, boost::json::object{{"delivered", sync_count_ - w.count_at}});
-  sync_waiters_.clear();
+  auto done = std::move(sync_);
+  for (auto& w : done->waiters)
+    respond(w.seq, "sync", core::code::ok, {}, boost::json::object{{"delivered", done->count - w.count_at}});
 }
 
 }  // namespace chorus::gateway

@@ -31,8 +31,33 @@ void shard::stop() { io_.stop(); }
 
 void shard::post(std::function<void()> f) { net::post(io_, std::move(f)); }
 
+void shard::attach(session* s) {
+  s->next_in_shard_ = head_;
+  s->prev_in_shard_ = nullptr;
+  if (head_) head_->prev_in_shard_ = s;
+  head_ = s;
+  ++count_;
+}
+
+void shard::detach(session* s) {
+  if (s->prev_in_shard_) s->prev_in_shard_->next_in_shard_ = s->next_in_shard_;
+  else if (head_ == s) head_ = s->next_in_shard_;
+  else return;  // not attached
+  if (s->next_in_shard_) s->next_in_shard_->prev_in_shard_ = s->prev_in_shard_;
+  s->prev_in_shard_ = s->next_in_shard_ = nullptr;
+  --count_;
+}
+
+// A copy: closing or sweeping a session may detach it.
+std::vector<session*> shard::sessions() const {
+  std::vector<session*> all;
+  all.reserve(count_);
+  for (auto* s = head_; s; s = s->next_in_shard_) all.push_back(s);
+  return all;
+}
+
 void shard::close_all(unsigned short code, const char* reason) {
-  std::vector<session*> all(sessions_.begin(), sessions_.end());
+  auto all = sessions();
   for (auto* s : all) s->close(code, reason);
 }
 
@@ -41,7 +66,7 @@ void shard::sweep() {
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     auto now = core::steady_ms();
-    std::vector<session*> all(sessions_.begin(), sessions_.end());
+    auto all = sessions();
     for (auto* s : all) s->check_timeouts(now);
     sweep();
   });

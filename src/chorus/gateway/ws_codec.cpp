@@ -135,7 +135,7 @@ reader::result reader::fail(std::uint16_t code, const char* why) {
 
 reader::result reader::next(std::span<char> in) {
   if (release_fragments_) {
-    std::string().swap(fragments_);
+    fragments_.reset();
     release_fragments_ = false;
   }
   result r;
@@ -166,9 +166,10 @@ reader::result reader::next(std::span<char> in) {
   if (!control) {
     if (op == 0 && !in_message_) return fail(close_protocol_error, "continuation frame without a message");
     if (op != 0 && in_message_) return fail(close_protocol_error, "new message inside a fragmented one");
-    std::size_t so_far = op == 0 ? fragments_.size() : 0;
+    std::size_t so_far = op == 0 && fragments_ ? fragments_->size() : 0;
     // Refused from the header alone: an oversize message is never buffered.
-    if (len > max_message_ - std::min(so_far, max_message_)) return fail(close_too_big, "message too big");
+    std::size_t max = max_message_;
+    if (len > max - std::min(so_far, max)) return fail(close_too_big, "message too big");
   }
   const unsigned char* key = b + header;
   header += 4;
@@ -208,21 +209,22 @@ reader::result reader::next(std::span<char> in) {
       }
       in_message_ = true;
       message_binary_ = op == 0x2;
-      fragments_.assign(data);
+      fragments_ = std::make_unique<std::string>(data);
       r.what = kind::none;
       return r;
     case opcode::cont:
-      fragments_.append(data);
+      fragments_->append(data);
       if (!fin) {
         r.what = kind::none;
         return r;
       }
       in_message_ = false;
       release_fragments_ = true;
-      if (!message_binary_ && !valid_utf8(fragments_)) return fail(close_bad_payload, "text message is not valid UTF-8");
+      if (!message_binary_ && !valid_utf8(*fragments_))
+        return fail(close_bad_payload, "text message is not valid UTF-8");
       r.what = kind::message;
       r.binary = message_binary_;
-      r.payload = fragments_;
+      r.payload = *fragments_;
       return r;
   }
   return fail(close_protocol_error, "unknown opcode");

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -73,18 +74,16 @@ class reader {
     const char* reason = "";  // for fail
   };
 
-  explicit reader(std::size_t max_message) noexcept : max_message_(max_message) {}
+  explicit reader(std::uint32_t max_message) noexcept : max_message_(max_message) {}
   result next(std::span<char> in);
   // Heap memory held for a fragmented message in progress.
-  std::size_t held() const noexcept {
-    return fragments_.capacity() > std::string().capacity() ? fragments_.capacity() : 0;
-  }
+  std::size_t held() const noexcept { return fragments_ ? fragments_->capacity() : 0; }
 
  private:
   result fail(std::uint16_t code, const char* why);
 
-  std::size_t max_message_;
-  std::string fragments_;  // a fragmented message being put together
+  std::unique_ptr<std::string> fragments_;  // a fragmented message being put together
+  std::uint32_t max_message_;
   bool in_message_ = false;
   bool message_binary_ = false;
   bool release_fragments_ = false;  // the last result pointed into fragments_

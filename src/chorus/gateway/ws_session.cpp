@@ -38,17 +38,16 @@ struct ws_session::write_batch {
 };
 
 ws_session::ws_session(context& ctx, shard& sh, net::ip::tcp::socket&& socket)
-    : session(ctx, sh), sock_(std::move(socket)), reader_(ctx.cfg.max_frame_bytes) {}
+    : session(ctx, sh), sock_(std::move(socket)), reader_(static_cast<std::uint32_t>(ctx.cfg.max_frame_bytes)) {}
 
 void ws_session::run(const std::string& accept, std::string early) {
   error_code ec;
   sock_.non_blocking(true, ec);
   if (ec) return;
-  control_ =
-      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Server: chorus\r\nSec-WebSocket-Accept: " +
-      accept + "\r\n\r\n";
-  pending_ = std::move(early);
+  add_control("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Server: chorus\r\nSec-WebSocket-Accept: " +
+              accept + "\r\n\r\n");
+  if (!early.empty()) pending_ = std::make_unique<std::string>(std::move(early));
   flush();
 }
 
@@ -84,9 +83,9 @@ void ws_session::on_readable(error_code ec) {
 
 void ws_session::consume(char* data, std::size_t size) {
   std::span<char> in(data, size);
-  if (!pending_.empty()) {
-    pending_.append(data, size);
-    in = std::span<char>(pending_.data(), pending_.size());
+  if (pending_) {
+    pending_->append(data, size);
+    in = std::span<char>(pending_->data(), pending_->size());
   }
   std::size_t off = 0;
   while (!draining_ && !finished_) {
@@ -101,8 +100,7 @@ void ws_session::consume(char* data, std::size_t size) {
       case k::ping:
         // Only the latest ping is answered (RFC 6455 5.5.3), so a flood of
         // pings cannot grow what waits to be written.
-        pong_ = ws::control_frame(ws::opcode::pong, r.payload);
-        want_pong_ = true;
+        pong_ = std::make_unique<std::string>(ws::control_frame(ws::opcode::pong, r.payload));
         wake_writer();
         break;
       case k::close:
@@ -113,9 +111,8 @@ void ws_session::consume(char* data, std::size_t size) {
         // the echo is written.
         if (!close_sent_) {
           if (r.code == ws::close_no_status) {
-            control_ += ws::control_frame(ws::opcode::close, {});
             close_sent_ = true;
-            wake_writer();
+            add_control(ws::control_frame(ws::opcode::close, {}));
           } else {
             send_close(r.code, {});
           }
@@ -133,11 +130,11 @@ void ws_session::consume(char* data, std::size_t size) {
     }
   }
   if (draining_ || off >= in.size()) {
-    std::string().swap(pending_);  // nothing kept while idle
-  } else if (pending_.empty()) {
-    pending_.assign(in.data() + off, in.size() - off);
+    pending_.reset();  // nothing kept while idle
+  } else if (!pending_) {
+    pending_ = std::make_unique<std::string>(in.data() + off, in.size() - off);
   } else {
-    pending_.erase(0, off);
+    pending_->erase(0, off);
   }
 }
 
@@ -155,15 +152,14 @@ void ws_session::wake_writer() {
 void ws_session::flush() {
   if (writing_ || finished_) return;
   auto b = std::make_unique<write_batch>();
-  if (!control_.empty()) {
-    b->control = std::move(control_);
-    control_.clear();
+  if (control_) {
+    b->control = std::move(*control_);
+    control_.reset();
     b->has_close = close_sent_;
   }
-  if (want_pong_ && open_ && !close_sent_) {
-    b->control += pong_;
-    std::string().swap(pong_);
-    want_pong_ = false;
+  if (pong_ && open_ && !close_sent_) {
+    b->control += *pong_;
+    pong_.reset();
   }
   if (!b->control.empty()) b->bufs.push_back(net::buffer(b->control));
   if (open_ && !close_sent_) {
@@ -192,10 +188,9 @@ void ws_session::on_flushed(error_code ec, write_batch& b) {
     // The 101 answer is out: the session starts, then reads what came early.
     open_ = true;
     on_open();
-    if (!pending_.empty()) {
-      std::string early = std::move(pending_);
-      pending_.clear();
-      consume(early.data(), early.size());
+    if (pending_) {
+      auto early = std::move(pending_);
+      consume(early->data(), early->size());
     }
     if (finished_) return;
     do_read();
@@ -214,7 +209,12 @@ void ws_session::on_flushed(error_code ec, write_batch& b) {
 void ws_session::send_close(std::uint16_t code, std::string_view reason) {
   if (close_sent_) return;
   close_sent_ = true;
-  control_ += ws::close_frame(code, reason);
+  add_control(ws::close_frame(code, reason));
+}
+
+void ws_session::add_control(std::string frame) {
+  if (control_) control_->append(frame);
+  else control_ = std::make_unique<std::string>(std::move(frame));
   wake_writer();
 }
 
@@ -232,7 +232,7 @@ void ws_session::finish() {
   finished_ = true;
   error_code ec;
   sock_.close(ec);
-  std::string().swap(pending_);
+  pending_.reset();
   if (open_) on_gone();
 }
 

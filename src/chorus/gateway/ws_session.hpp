@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <memory>
 #include <string>
 
 namespace chorus::gateway {
@@ -34,6 +35,7 @@ class ws_session final : public session {
   void flush();
   void on_flushed(boost::system::error_code ec, write_batch& b);
   void send_close(std::uint16_t code, std::string_view reason);
+  void add_control(std::string frame);
   void close_transport(unsigned short code, std::string reason) override;
   void abort_transport() override;
   void finish();  // the connection is over: close the socket, end the session
@@ -41,13 +43,13 @@ class ws_session final : public session {
 
   boost::asio::ip::tcp::socket sock_;
   ws::reader reader_;
-  std::string pending_;  // the start of a frame not yet whole (empty, unallocated, when idle)
-  std::string control_;  // control frames (the 101 answer, close) for the next write
-  std::string pong_;     // the answer to the latest ping, if not yet sent
+  // Allocated only while in use, so that an idle connection carries none:
+  std::unique_ptr<std::string> pending_;  // the start of a frame not yet whole
+  std::unique_ptr<std::string> control_;  // control frames (the 101 answer, close) for the next write
+  std::unique_ptr<std::string> pong_;     // the answer to the latest ping, if not yet sent
   bool open_ = false;         // the 101 answer was written
   bool writing_ = false;      // a write is outstanding
   bool flush_posted_ = false; // a flush is scheduled on the shard
-  bool want_pong_ = false;
   bool close_sent_ = false;     // our close frame is queued (no data frames after it)
   bool close_written_ = false;  // ... and written
   bool close_received_ = false; // the peer's close frame arrived
