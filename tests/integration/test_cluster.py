@@ -18,6 +18,9 @@ from chorus_client import close_all, logged_in, run
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = os.environ.get("CHORUS_TEST_POSTGRES")
+HEARTBEAT_MS = 200        # the nodes' --heartbeat-ms
+HEARTBEAT_COMMANDS = 3    # ZADD, ZREMRANGEBYSCORE, ZRANGEBYSCORE per heartbeat
+PRESENCE_CACHE_MS = 1000  # the default --presence-cache-ms
 
 
 def free_port() -> int:
@@ -84,7 +87,7 @@ class Cluster:
 
     def start_node(self, node_id):
         srv = self.chorus("--postgres", self.database, "--redis", f"127.0.0.1:{self.redis_port}",
-                          "--peer-port", "0", "--node-id", str(node_id), "--heartbeat-ms", "200",
+                          "--peer-port", "0", "--node-id", str(node_id), "--heartbeat-ms", str(HEARTBEAT_MS),
                           "--node-ttl-ms", "1500", workdir=self.tmp / f"node{node_id}")
         self.nodes[node_id] = srv
         return srv
@@ -116,6 +119,14 @@ class Cluster:
                 return False
         wait_until(up, 10, "nginx to listen")
         return Url(self.nginx_port)
+
+    def redis_cli(self, *args) -> str:
+        return subprocess.run(["redis-cli", "-p", str(self.redis_port), *args], check=True,
+                              capture_output=True, text=True, timeout=10).stdout
+
+    def presence(self, user, app="101") -> set[str]:
+        """The node ids in Redis' presence set of a user."""
+        return set(self.redis_cli("SMEMBERS", f"chorus:presence:{app}:{user}").split())
 
     def stop(self):
         if self.nginx:
@@ -182,6 +193,95 @@ def test_one_to_one_across_nodes_reaches_only_the_nodes_of_its_users(cluster):
             await close_all(u1, u2)
 
     run(main())
+
+
+def redis_commands(nodes):
+    return sum(n.metrics()["chorus_redis_commands_total"] for n in nodes)
+
+
+def command_calls(cluster) -> dict[str, int]:
+    """Redis' own count of the commands it ran, by name (for failure messages)."""
+    out = {}
+    for line in cluster.redis_cli("INFO", "commandstats").splitlines():
+        if line.startswith("cmdstat_"):
+            name, _, fields = line.partition(":")
+            out[name[8:]] = int(fields.split(",")[0].split("=")[1])
+    return out
+
+
+def test_one_to_one_routing_costs_at_most_a_twentieth_of_a_redis_command_per_message(cluster):
+    nodes = list(cluster.nodes.values())
+    a, b = cluster.nodes[1], cluster.nodes[2]
+    N, DEVICES = 200, 4  # a connection may send 100 frames at once (--burst), then 50/s
+
+    async def main():
+        u1s = [await logged_in(a, 1, deviceId=f"d{i}") for i in range(DEVICES)]
+        u1 = u1s[0]
+        u2 = await logged_in(b, 2)
+        try:
+            # Warm-up: node A routes the message, node B the delivered mark back;
+            # each then has both users cached.
+            await u1.sendmsg("warm-up", toUid="2")
+            await u2.next_message(conv="d:1|2")
+            await u1.next_event("delivered", conv="d:1|2", convSeq=1)
+            start, before, calls = time.monotonic(), redis_commands(nodes), command_calls(cluster)
+
+            async def send(dev, k):
+                for i in range(N // DEVICES):
+                    await dev.sendmsg(f"m{k}-{i}", toUid="2")
+
+            await asyncio.gather(*(send(d, k) for k, d in enumerate(u1s)))
+            got = await u2.messages(N, conv="d:1|2", timeout=30)
+            assert [m["convSeq"] for m in got] == list(range(2, N + 2))
+            await u1.next_event("delivered", conv="d:1|2", convSeq=N + 1, timeout=10)
+            spent, elapsed = redis_commands(nodes) - before, time.monotonic() - start
+            by_name = {k: v - calls.get(k, 0) for k, v in command_calls(cluster).items() if v != calls.get(k, 0)}
+            return spent, elapsed, by_name
+        finally:
+            await close_all(*u1s, u2)
+
+    spent, elapsed, by_name = run(main(), timeout=90)
+    elapsed_ms = elapsed * 1000
+    # What passing time costs whatever the traffic: every node's heartbeats,
+    # and each routing node (A and B) fetching each of the two users again
+    # once per cache TTL.
+    heartbeats = len(nodes) * HEARTBEAT_COMMANDS * (elapsed_ms // HEARTBEAT_MS + 1)
+    refetches = 2 * 2 * (elapsed_ms // PRESENCE_CACHE_MS + 1)
+    print(f"{N} messages in {elapsed:.2f}s: {spent:.0f} Redis commands, "
+          f"at most {heartbeats:.0f} heartbeat and {refetches:.0f} refetch commands expected; Redis ran {by_name}")
+    assert spent <= 0.05 * N + heartbeats + refetches, (spent, elapsed, by_name)
+
+
+def test_a_user_moving_to_another_node_gets_the_next_message_live(cluster):
+    a, b, c = cluster.nodes[1], cluster.nodes[2], cluster.nodes[3]
+
+    async def main():
+        sender = await logged_in(c, 1)
+        u2 = await logged_in(a, 2, deviceId="phone")
+        u2b = None
+        try:
+            # Node C routes to user 2 and caches where they are: node A.
+            await sender.sendmsg("on A", toUid="2")
+            assert (await u2.next_message(conv="d:1|2"))["content"] == "on A"
+            await u2.close()
+            wait_until(lambda: cluster.presence(2) == set(), 10, "user 2 to leave node A")
+            u2b = await logged_in(b, 2, deviceId="phone")
+            wait_until(lambda: cluster.presence(2) == {"2"}, 10, "user 2 to be on node B")
+            assert await u2b.sync() == 0  # the login's sync is over: what comes next is live
+            synced = b.metrics()["chorus_sync_messages_total"]
+            # Right away, well within the cache's TTL: only the invalidation
+            # that node B published tells node C that user 2 moved.
+            seq = (await sender.sendmsg("on B", toUid="2"))["convSeq"]
+            got = await u2b.next_message(conv="d:1|2", timeout=10)
+            assert (got["content"], got["convSeq"]) == ("on B", seq)
+            assert b.metrics()["chorus_sync_messages_total"] == synced  # pushed, not synced
+            assert await u2b.sync() == 0 and u2b.pending_messages() == []
+            assert [p["data"]["convSeq"] for p in u2b.all_pushes
+                    if (p.get("data") or {}).get("action") == "sendmsg"] == [seq]
+        finally:
+            await close_all(sender, u2, u2b)
+
+    run(main(), timeout=60)
 
 
 def test_room_spanning_nodes_with_concurrent_senders_has_one_order(cluster):

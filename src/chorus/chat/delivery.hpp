@@ -5,6 +5,7 @@
 // cluster one also reaches the nodes that hold recipients.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,6 +36,9 @@ class fanout {
   // Called on the store's writer thread, in commit order; must not block.
   virtual void publish(std::shared_ptr<const delivery> d) = 0;
   virtual void membership(std::shared_ptr<const membership_change> c) = 0;
+  // How long after a user's new connection is registered a delivery may
+  // still be routed as if it were not (a cluster's presence cache); 0: never.
+  virtual std::chrono::milliseconds route_staleness() const { return std::chrono::milliseconds{0}; }
 };
 
 }  // namespace chorus::chat

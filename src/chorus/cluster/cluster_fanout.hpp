@@ -17,6 +17,8 @@ class cluster_fanout final : public chat::fanout {
   cluster_fanout(chat::fanout& local, directory& dir, peers& p) : local_(local), dir_(dir), peers_(p) {}
   void publish(std::shared_ptr<const chat::delivery> d) override;
   void membership(std::shared_ptr<const chat::membership_change> c) override;
+  // The directory's presence cache TTL: a route may miss a user's new node this long.
+  std::chrono::milliseconds route_staleness() const override { return dir_.route_staleness(); }
 
  private:
   chat::fanout& local_;

@@ -12,6 +12,8 @@ namespace chorus::cluster {
 
 namespace {
 constexpr const char* nodes_key = "chorus:nodes";
+constexpr const char* changed_channel = "chorus:presence-changed";
+constexpr const char* changed_all = "*";  // several users changed (never a cache key: those start with a digit)
 constexpr int presence_ttl_s = 24 * 3600;  // garbage of crashed nodes goes eventually
 
 std::string presence_key(const std::string& app, const std::string& user) {
@@ -29,11 +31,38 @@ directory::reply_ptr directory::command(redisContext* c, const char* fmt, Args..
 }
 
 directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands)
-    : opt_(std::move(o)), on_nodes_(std::move(on_nodes)), online_users_(std::move(online_users)), commands_(commands) {
+    : opt_(std::move(o)),
+      on_nodes_(std::move(on_nodes)),
+      online_users_(std::move(online_users)),
+      commands_(commands),
+      cache_(std::chrono::milliseconds(opt_.presence_cache_ms), opt_.presence_cache_max) {
   thread_ = std::thread([this] { loop(); });
+  if (cache_.enabled()) start_watch();
 }
 
+void directory::start_watch() {
+  presence_watch::callbacks cb;
+  cb.subscribed = [this] {
+    // Entries fetched before now may have missed a change: start empty.
+    auto gen = ++watch_gen_;
+    submit([this, gen](redisContext*) {
+      cache_.clear();
+      trusted_gen_ = gen;
+    });
+  };
+  cb.lost = [this] { ++watch_gen_; };  // untrusted at once, before any job runs
+  cb.changed = [this](std::string_view payload) {
+    if (payload == changed_all) return submit([this](redisContext*) { cache_.clear(); });
+    submit([this, k = std::string(payload)](redisContext*) { cache_.drop(k); });
+  };
+  watch_ = std::make_unique<presence_watch>(opt_.host, opt_.port, changed_channel,
+                                            std::chrono::milliseconds(opt_.heartbeat_ms), commands_, std::move(cb));
+}
+
+bool directory::cache_trusted() const { return cache_.enabled() && trusted_gen_ == watch_gen_.load(); }
+
 directory::~directory() {
+  watch_.reset();  // its callbacks queue jobs: it stops first
   // Leave the list now rather than after the TTL: peers stop routing here.
   submit([this](redisContext* c) {
     if (!c) return;
@@ -57,19 +86,27 @@ void directory::submit(job j) {
   cv_.notify_one();
 }
 
+void directory::announce(redisContext* c, const std::string& app, const std::string& user) {
+  auto key = presence_key(app, user);
+  auto id = std::to_string(opt_.node_id);
+  command(c, "SADD %s %s", key.c_str(), id.c_str());
+  command(c, "EXPIRE %s %d", key.c_str(), presence_ttl_s);
+}
+
 void directory::user_online(const std::string& app, const std::string& user) {
-  submit([this, key = presence_key(app, user)](redisContext* c) {
+  submit([this, app, user](redisContext* c) {
     if (!c) return;  // re-announced when Redis returns
-    auto id = std::to_string(opt_.node_id);
-    command(c, "SADD %s %s", key.c_str(), id.c_str());
-    command(c, "EXPIRE %s %d", key.c_str(), presence_ttl_s);
+    announce(c, app, user);
+    // After the change, so that a node that drops its entry and asks again sees it.
+    command(c, "PUBLISH %s %s", changed_channel, presence_cache::key(app, user).c_str());
   });
 }
 
 void directory::user_offline(const std::string& app, const std::string& user) {
-  submit([this, key = presence_key(app, user)](redisContext* c) {
+  submit([this, app, user](redisContext* c) {
     if (!c) return;
-    command(c, "SREM %s %s", key.c_str(), std::to_string(opt_.node_id).c_str());
+    command(c, "SREM %s %s", presence_key(app, user).c_str(), std::to_string(opt_.node_id).c_str());
+    command(c, "PUBLISH %s %s", changed_channel, presence_cache::key(app, user).c_str());
   });
 }
 
@@ -78,17 +115,25 @@ void directory::nodes_of(std::string app, std::vector<std::string> users,
   submit([this, app = std::move(app), users = std::move(users), done = std::move(done)](redisContext* c) {
     auto live = live_ids();
     if (!c) return done(live);
-    std::vector<unsigned> out;
+    bool cached = cache_trusted();
+    auto now = core::steady_ms();  // before asking: an entry is never younger than what it says
+    std::vector<unsigned> out, fetched;
     for (auto& u : users) {
-      auto r = command(c, "SMEMBERS %s", presence_key(app, u).c_str());
-      if (!r) return done(live);  // the connection failed: route everywhere
-      if (r->type != REDIS_REPLY_ARRAY) continue;
-      for (std::size_t i = 0; i < r->elements; ++i) {
-        unsigned id = static_cast<unsigned>(std::strtoul(r->element[i]->str, nullptr, 10));
-        if (std::find(live.begin(), live.end(), id) != live.end() &&
-            std::find(out.begin(), out.end(), id) == out.end())
-          out.push_back(id);
+      const std::vector<unsigned>* ids = cached ? cache_.find(app, u, now) : nullptr;
+      if (!ids) {
+        auto r = command(c, "SMEMBERS %s", presence_key(app, u).c_str());
+        if (!r) return done(live);  // the connection failed: route everywhere
+        if (r->type != REDIS_REPLY_ARRAY) continue;
+        fetched.clear();
+        for (std::size_t i = 0; i < r->elements; ++i)
+          fetched.push_back(static_cast<unsigned>(std::strtoul(r->element[i]->str, nullptr, 10)));
+        if (cached) cache_.put(app, u, fetched, now);
+        ids = &fetched;
       }
+      // Nodes are filtered here, not when cached: the live list changes every heartbeat.
+      for (auto id : *ids)
+        if (std::find(live.begin(), live.end(), id) != live.end() && std::find(out.begin(), out.end(), id) == out.end())
+          out.push_back(id);
     }
     done(out);
   });
@@ -137,12 +182,13 @@ bool directory::ensure_connected() {
     return false;
   }
   redisSetTimeout(ctx_, tv);
-  // Redis may have restarted empty: announce who is here again.
-  for (auto& [app, user] : online_users_()) {
-    auto key = presence_key(app, user);
-    command(ctx_, "SADD %s %s", key.c_str(), std::to_string(opt_.node_id).c_str());
-    command(ctx_, "EXPIRE %s %d", key.c_str(), presence_ttl_s);
-  }
+  // What was cached before may have changed unseen while we were away.
+  cache_.clear();
+  // Redis may have restarted empty: announce who is here again, and make
+  // the other nodes forget what they cached meanwhile.
+  auto online = online_users_();
+  for (auto& [app, user] : online) announce(ctx_, app, user);
+  if (!online.empty()) command(ctx_, "PUBLISH %s %s", changed_channel, changed_all);
   std::lock_guard lock(mu_);
   spdlog::info("redis {}:{} connected", opt_.host, opt_.port);
   healthy_ = true;

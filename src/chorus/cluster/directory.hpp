@@ -3,6 +3,8 @@
 //                                   by the time its entry expires (ms); each node
 //                                   refreshes its own every heartbeat
 //   chorus:presence:<app>:<user>    set of node ids holding the user's connections
+//   chorus:presence-changed         channel: a user's set changed (payload: the
+//                                   presence_cache key), or "*": several did
 // A node that stops refreshing drops out of the node list after --node-ttl-ms;
 // presence entries of a dead node are ignored (only live nodes count) and
 // removed when the user's last connection there closes.
@@ -11,10 +13,23 @@
 // are thread-safe and never block on Redis: they queue work for that thread.
 // While Redis is unreachable the node keeps serving its own users, routes to
 // every node it last knew, and says so in healthy()/status().
+//
+// Routing reads presence through a cache (presence_cache) on that thread: an
+// entry lives at most --presence-cache-ms, and a presence_watch (a second,
+// subscribed connection on its own thread) queues a job that drops an entry
+// when its user's set changes. Those jobs share the routing jobs' queue, so
+// they run in order with them. While the watch is not subscribed the cache is
+// neither read nor filled; when it subscribes again, and when the main
+// connection reconnects, the cache is emptied.
 #pragma once
+
+#include "chorus/cluster/presence_cache.hpp"
+#include "chorus/cluster/presence_watch.hpp"
 
 #include <prometheus/counter.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -41,6 +56,8 @@ struct directory_options {
   std::string peer_address;
   int ttl_ms = 5000;
   int heartbeat_ms = 1000;
+  int presence_cache_ms = 1000;             // 0: no cache, every lookup asks Redis
+  std::size_t presence_cache_max = 100000;  // most users cached at once
 };
 
 class directory {
@@ -63,6 +80,10 @@ class directory {
   // Runs `job` on the Redis thread with every live node but this one.
   void all_nodes(std::function<void(const std::vector<unsigned>&)> job);
 
+  // How long after a user's presence changed in Redis a lookup may still
+  // answer from before the change (the cache's TTL).
+  std::chrono::milliseconds route_staleness() const { return std::chrono::milliseconds(opt_.presence_cache_ms); }
+
   bool healthy() const;
   std::string status() const;  // one line for /readyz
 
@@ -73,6 +94,9 @@ class directory {
   bool ensure_connected();
   void heartbeat();
   void drop_connection(const char* why);
+  void announce(redisContext* c, const std::string& app, const std::string& user);
+  void start_watch();
+  bool cache_trusted() const;
   struct reply_deleter {
     void operator()(redisReply* r) const noexcept;
   };
@@ -96,7 +120,14 @@ class directory {
   std::string last_error_;
 
   redisContext* ctx_ = nullptr;  // the Redis thread's only
+  presence_cache cache_;         // the Redis thread's only
+  // Bumped by the watch's thread on every subscription and every loss; the
+  // cache is trusted while it equals trusted_gen_, the generation whose
+  // subscription emptied the cache (set on the Redis thread).
+  std::atomic<std::uint64_t> watch_gen_{0};
+  std::uint64_t trusted_gen_ = ~std::uint64_t{0};
   std::thread thread_;
+  std::unique_ptr<presence_watch> watch_;  // after thread_: its callbacks queue jobs
 };
 
 }  // namespace chorus::cluster

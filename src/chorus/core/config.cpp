@@ -46,6 +46,8 @@ void check_config(const config& cfg) {
     throw std::runtime_error("--redis must be host:port");
   if (!cfg.redis.empty() && cfg.heartbeat_ms * 2 > cfg.node_ttl_ms)
     throw std::runtime_error("--node-ttl-ms must be at least twice --heartbeat-ms");
+  if (cfg.presence_cache_ms > 3'600'000)
+    throw std::runtime_error("--presence-cache-ms must be at most 3600000 (an hour)");
 }
 
 parse_outcome parse_config(int argc, const char* const* argv) {
@@ -69,6 +71,7 @@ parse_outcome parse_config(int argc, const char* const* argv) {
     ("advertise", po::value(&c.advertise), "address the other nodes reach this one at (default: --listen)")
     ("node-ttl-ms", po::value(&c.node_ttl_ms)->default_value(c.node_ttl_ms), "a node that stops refreshing its entry drops out after this")
     ("heartbeat-ms", po::value(&c.heartbeat_ms)->default_value(c.heartbeat_ms), "how often a node refreshes its entry in Redis")
+    ("presence-cache-ms", po::value(&c.presence_cache_ms)->default_value(c.presence_cache_ms), "longest a cached user -> nodes route is used (changes also invalidate it); 0: ask Redis per message")
     ("sqlite-sync", po::value(&sync)->default_value("full"), "full (survives power loss) or normal (survives process crash)")
     ("store-batch-max", po::value(&c.store_batch_max)->default_value(c.store_batch_max), "most writes in one store transaction")
     ("auth", po::value(&auth), "open (trust userId; loopback only) or jwt; default: open on loopback, jwt elsewhere")

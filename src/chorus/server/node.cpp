@@ -85,6 +85,7 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
     d.peer_address = c.advertise + ":" + std::to_string(p_->peer_server->port());
     d.ttl_ms = static_cast<int>(c.node_ttl_ms);
     d.heartbeat_ms = static_cast<int>(c.heartbeat_ms);
+    d.presence_cache_ms = static_cast<int>(c.presence_cache_ms);
     auto* peers = p_->peers.get();
     auto* pres = &p_->presence;
     p_->directory = std::make_unique<cluster::directory>(

@@ -68,3 +68,10 @@ TEST(Config, FlagsBeatEnvironment) {
   unsetenv("CHORUS_IDLE_TIMEOUT");
   EXPECT_EQ(c.idle_timeout_s, 5u);
 }
+
+TEST(Config, PresenceCacheTtlDefaultsToOneSecondAndZeroTurnsItOff) {
+  EXPECT_EQ(parse({}).cfg.presence_cache_ms, 1000u);
+  EXPECT_EQ(parse({"--presence-cache-ms", "0"}).cfg.presence_cache_ms, 0u);
+  EXPECT_EQ(parse({"--presence-cache-ms", "250"}).cfg.presence_cache_ms, 250u);
+  EXPECT_THROW(parse({"--presence-cache-ms", "3600001"}), std::runtime_error);
+}

@@ -1,0 +1,109 @@
+#include "chorus/cluster/presence_watch.hpp"
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace chorus::cluster {
+
+namespace {
+bool is(const redisReply* r, const char* s) {
+  return r && r->type == REDIS_REPLY_STRING && r->len == std::strlen(s) && std::memcmp(r->str, s, r->len) == 0;
+}
+}  // namespace
+
+presence_watch::presence_watch(std::string host, int port, std::string channel, std::chrono::milliseconds retry,
+                               prometheus::Counter& commands, callbacks cb)
+    : host_(std::move(host)),
+      port_(port),
+      channel_(std::move(channel)),
+      retry_(retry),
+      commands_(commands),
+      cb_(std::move(cb)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+presence_watch::~presence_watch() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  if (ctx_) redisFree(ctx_);
+}
+
+void presence_watch::pause(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [&] { return stop_.load(); });
+}
+
+void presence_watch::loop() {
+  while (!stop_) {
+    if (subscribe()) read_until_lost();
+    if (!stop_) pause(retry_);
+  }
+}
+
+void presence_watch::lose(const std::string& why) {
+  if (ctx_) {
+    redisFree(ctx_);
+    ctx_ = nullptr;
+    cb_.lost();
+  }
+  if (!warned_ && !stop_) spdlog::warn("redis {}:{} presence subscription down: {}", host_, port_, why);
+  warned_ = true;
+}
+
+bool presence_watch::subscribe() {
+  timeval tv{1, 0};
+  redisContext* c = redisConnectWithTimeout(host_.c_str(), port_, tv);
+  if (!c || c->err) {
+    std::string why = c ? c->errstr : "cannot connect";
+    if (c) redisFree(c);
+    lose(why);
+    return false;
+  }
+  redisSetTimeout(c, tv);
+  redisEnableKeepAlive(c);
+  commands_.Increment();
+  auto* r = static_cast<redisReply*>(redisCommand(c, "SUBSCRIBE %s", channel_.c_str()));
+  bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 && is(r->element[0], "subscribe");
+  std::string why = !r ? std::string(c->errstr) : "unexpected reply to SUBSCRIBE";
+  if (r) freeReplyObject(r);
+  if (!ok) {
+    redisFree(c);
+    lose(why);
+    return false;
+  }
+  ctx_ = c;
+  if (warned_) spdlog::info("redis {}:{} presence subscription back", host_, port_);
+  warned_ = false;
+  cb_.subscribed();
+  return true;
+}
+
+void presence_watch::read_until_lost() {
+  while (!stop_) {
+    // Whole replies already read come first; only then wait for the socket.
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(ctx_, &raw) != REDIS_OK) return lose(ctx_->errstr);
+    if (raw) {
+      auto* r = static_cast<redisReply*>(raw);
+      if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && is(r->element[0], "message") &&
+          r->element[2]->type == REDIS_REPLY_STRING)
+        cb_.changed(std::string_view(r->element[2]->str, r->element[2]->len));
+      freeReplyObject(r);
+      continue;
+    }
+    pollfd p{ctx_->fd, POLLIN, 0};
+    int n = ::poll(&p, 1, static_cast<int>(poll_interval.count()));
+    if (n < 0 && errno != EINTR) return lose(std::strerror(errno));
+    if (n > 0 && redisBufferRead(ctx_) != REDIS_OK) return lose(ctx_->errstr);
+  }
+}
+
+}  // namespace chorus::cluster
