@@ -102,8 +102,9 @@ void engine::start_next(int s) {
                                           std::fprintf(stderr, "connection of %s closed: %s\n", uu.id.c_str(), why.c_str());
                                       }});
     target t;
-    t.server = {net::ip::make_address_v4(cfg.host), static_cast<unsigned short>(cfg.port)};
-    t.host = cfg.host + ":" + std::to_string(cfg.port);
+    auto port = cfg.port_of(u.global_index);
+    t.server = {net::ip::make_address_v4(cfg.host), static_cast<unsigned short>(port)};
+    t.host = cfg.host + ":" + std::to_string(port);
     if (cfg.sources > 0)
       t.source = net::ip::address_v4(0x7f000002u + static_cast<unsigned>(u.global_index % static_cast<unsigned>(cfg.sources)));
     u.connect_start_us = now_us();

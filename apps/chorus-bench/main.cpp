@@ -38,6 +38,7 @@ boost::json::object params_of(const bench::config& c, int workers) {
   boost::json::object p;
   p["host"] = c.host;
   p["port"] = c.port;
+  if (c.ports.size() > 1) p["nodes"] = c.ports.size();
   p["threads"] = c.threads;
   p["workers"] = workers;
   p["sources"] = c.sources;
@@ -68,8 +69,8 @@ bench::results run_here(const bench::config& c) {
     if (c.is_worker()) {
       bench::worker_ready_and_wait(c.timeout_s);
     } else if (c.server_pid > 0) {
-      if (auto rss = bench::read_rss_kib(c.server_pid)) r.gauges["rss_after_kib"] = *rss;
-      if (auto cpu = bench::read_cpu_s(c.server_pid)) r.gauges["server_cpu_ready_s"] = *cpu;
+      if (auto rss = bench::read_rss_kib(c.server_pids)) r.gauges["rss_after_kib"] = *rss;
+      if (auto cpu = bench::read_cpu_s(c.server_pids)) r.gauges["server_cpu_ready_s"] = *cpu;
     }
   };
   if (c.scenario == "connect") return bench::run_connect(c, ready);
@@ -113,8 +114,8 @@ int main(int argc, char** argv) {
   bench::results r;
   std::optional<double> rss_before;
   if (c.server_pid > 0) {
-    rss_before = bench::read_rss_kib(c.server_pid);
-    if (!rss_before) std::cerr << "chorus-bench: no VmRSS for pid " << c.server_pid << "\n";
+    rss_before = bench::read_rss_kib(c.server_pids);
+    if (!rss_before) std::cerr << "chorus-bench: no VmRSS for pid(s) starting " << c.server_pid << "\n";
   }
   if (workers <= 1) {
     r = run_here(c);
@@ -124,7 +125,7 @@ int main(int argc, char** argv) {
     r = bench::run_workers(c, self, workers);
   }
   if (c.server_pid > 0 && r.gauges.contains("server_cpu_ready_s"))
-    if (auto cpu = bench::read_cpu_s(c.server_pid)) r.gauges["server_cpu_run_s"] = *cpu - r.gauges["server_cpu_ready_s"];
+    if (auto cpu = bench::read_cpu_s(c.server_pids)) r.gauges["server_cpu_run_s"] = *cpu - r.gauges["server_cpu_ready_s"];
   r.scenario = c.scenario;
   r.params = params_of(c, std::max(1, workers));
   if (rss_before) r.gauges["rss_before_kib"] = *rss_before;

@@ -36,7 +36,7 @@ results run_connect(const config& c, const ready_fn& ready) {
   // And again at the end of the hold: the steady state, after the server
   // has had time to give back what the handshakes used.
   std::optional<double> held;
-  if (c.server_pid > 0 && !c.is_worker()) held = read_rss_kib(c.server_pid);
+  if (c.server_pid > 0 && !c.is_worker()) held = read_rss_kib(c.server_pids);
 
   results r = e.finish();
   r.merge(pre);

@@ -128,8 +128,8 @@ results run_workers(const config& c, const std::vector<std::string>& argv, int c
     if (all_ready && !go_sent) {
       // Everyone is connected and logged in: the moment for the server's RSS.
       if (c.server_pid > 0) {
-        if (auto rss = read_rss_kib(c.server_pid)) extra.gauges["rss_after_kib"] = *rss;
-        if (auto cpu = read_cpu_s(c.server_pid)) extra.gauges["server_cpu_ready_s"] = *cpu;
+        if (auto rss = read_rss_kib(c.server_pids)) extra.gauges["rss_after_kib"] = *rss;
+        if (auto cpu = read_cpu_s(c.server_pids)) extra.gauges["server_cpu_ready_s"] = *cpu;
       }
       for (auto& w : ws) {
         if (write(w.to_child, "go\n", 3) != 3) std::fprintf(stderr, "could not signal worker %d\n", w.pid);
@@ -141,7 +141,7 @@ results run_workers(const config& c, const std::vector<std::string>& argv, int c
     if (go_sent && !held_read && c.scenario == "connect" && c.server_pid > 0 &&
         std::chrono::steady_clock::now() - go_at > std::chrono::duration<double>(std::max(0.0, c.hold_s - 0.5))) {
       held_read = true;
-      if (auto rss = read_rss_kib(c.server_pid)) extra.gauges["rss_held_kib"] = *rss;
+      if (auto rss = read_rss_kib(c.server_pids)) extra.gauges["rss_held_kib"] = *rss;
     }
   }
 

@@ -25,9 +25,10 @@ bool is_loopback(const std::string& host) {
 
 std::string usage() {
   return R"(usage: chorus-bench <connect|direct|room|recover> [flags]
-common:  --host 127.0.0.1 --port 8282 --app-id ID --prefix P --threads 2 --sources K
+common:  --host 127.0.0.1 --port 8282[,8283,...] (users spread over the ports) --app-id ID
+         --prefix P --threads 2 --sources K
          --workers W (0: one per 15000 connections) --concurrency 256 --timeout 300
-         --json FILE (append one result line) --label TEXT --server-pid PID (report its RSS)
+         --json FILE (append one result line) --label TEXT --server-pid PID[,PID...] (their RSS and CPU)
          --no-progress
 connect: --connections N --hold S --heartbeat S
 direct:  --pairs P --rate MSGS/S --duration S --size BYTES --drain S --no-msg-id
@@ -77,17 +78,29 @@ config parse_args(const std::vector<std::string>& args) {
   auto real = [](double& field) -> setter {
     return [&field](const std::string& n, const std::string& v) { field = to_double(n, v); };
   };
+  auto counts = [](std::vector<int>& field) -> setter {
+    return [&field](const std::string& n, const std::string& v) {
+      field.clear();
+      std::size_t start = 0;
+      for (;;) {
+        auto comma = v.find(',', start);
+        field.push_back(static_cast<int>(to_count(n, v.substr(start, comma - start))));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    };
+  };
   auto text = [](std::string& field) -> setter {
     return [&field](const std::string&, const std::string& v) { field = v; };
   };
   std::map<std::string, setter> flags = {
-      {"host", text(c.host)},           {"port", count(c.port)},
+      {"host", text(c.host)},           {"port", counts(c.ports)},
       {"app-id", text(c.app_id)},       {"prefix", text(c.prefix)},
       {"threads", count(c.threads)},    {"sources", count(c.sources)},
       {"workers", count(c.workers)},    {"concurrency", count(c.concurrency)},
       {"timeout", real(c.timeout_s)},   {"json", text(c.json_path)},
       {"label", text(c.label)},
-      {"server-pid", count(c.server_pid)},
+      {"server-pid", counts(c.server_pids)},
       {"connections", count(c.connections)}, {"hold", real(c.hold_s)},
       {"heartbeat", real(c.heartbeat_s)},
       {"pairs", count(c.pairs)},        {"rooms", count(c.rooms)},
@@ -125,7 +138,12 @@ config parse_args(const std::vector<std::string>& args) {
   }
 
   if (!is_loopback(c.host)) throw std::invalid_argument("refusing a non-loopback target: " + c.host);
-  if (c.port <= 0 || c.port > 65535) throw std::invalid_argument("--port out of range");
+  if (!c.ports.empty()) c.port = c.ports.front();
+  for (int p : c.ports.empty() ? std::vector<int>{c.port} : c.ports)
+    if (p <= 0 || p > 65535) throw std::invalid_argument("--port out of range");
+  if (!c.server_pids.empty()) c.server_pid = c.server_pids.front();
+  for (int p : c.server_pids)
+    if (p <= 0) throw std::invalid_argument("--server-pid must be a process id");
   if (c.threads < 1 || c.threads > 64) throw std::invalid_argument("--threads must be 1..64");
   if (c.sources > 250) throw std::invalid_argument("--sources must be at most 250");
   if (c.concurrency < 1) throw std::invalid_argument("--concurrency must be at least 1");

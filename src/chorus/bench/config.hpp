@@ -10,11 +10,17 @@
 namespace chorus::bench {
 
 struct config {
+  int port_of(std::uint64_t user_index) const {
+    return ports.empty() ? port : ports[user_index % ports.size()];
+  }
   std::string scenario;  // connect | direct | room | recover
 
   // Where and how.
   std::string host = "127.0.0.1";
   int port = 8282;
+  // --port P1,P2,...: several nodes; user i connects to ports[i % n] (as
+  // nginx would spread them), so a pair's two users sit on different nodes.
+  std::vector<int> ports;
   std::string app_id;       // empty: the server's default
   std::string prefix;       // user/room id prefix; empty: made unique per run
   int threads = 2;          // io_contexts (one per thread)
@@ -23,7 +29,8 @@ struct config {
   int concurrency = 256;    // connection handshakes in flight, per process
   double timeout_s = 300;   // hard bound on the whole run
   std::string json_path;    // append the result line here
-  int server_pid = 0;       // read its VmRSS before and after connecting
+  int server_pid = 0;       // read its VmRSS before and after connecting (the first of server_pids)
+  std::vector<int> server_pids;  // --server-pid A,B,...: RSS and CPU summed over them
   bool progress = true;
   std::string label;        // free text kept in the result's params (e.g. the server's sync mode)
 

@@ -40,6 +40,27 @@ std::optional<double> read_cpu_s(int pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+namespace {
+template <class F>
+std::optional<double> sum_over(const std::vector<int>& pids, F read) {
+  double total = 0;
+  for (int pid : pids) {
+    auto v = read(pid);
+    if (!v) return std::nullopt;
+    total += *v;
+  }
+  return total;
+}
+}  // namespace
+
+std::optional<double> read_rss_kib(const std::vector<int>& pids) {
+  return sum_over(pids, [](int p) { return read_rss_kib(p); });
+}
+
+std::optional<double> read_cpu_s(const std::vector<int>& pids) {
+  return sum_over(pids, [](int p) { return read_cpu_s(p); });
+}
+
 cpu_time own_cpu_time() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 namespace chorus::bench {
 
@@ -11,6 +12,10 @@ std::optional<double> read_rss_kib(int pid);
 
 // User + system CPU seconds `pid` has used (/proc/<pid>/stat); nullopt if gone.
 std::optional<double> read_cpu_s(int pid);
+
+// Summed over several processes; nullopt if any is missing.
+std::optional<double> read_rss_kib(const std::vector<int>& pids);
+std::optional<double> read_cpu_s(const std::vector<int>& pids);
 
 struct cpu_time {
   double user_s = 0;

@@ -42,5 +42,20 @@ TEST(Config, WorkersSplitItemsWithoutOverlap) {
   EXPECT_TRUE(owns(7, -1, 1));
 }
 
+TEST(Config, SeveralPortsSpreadUsersAndSeveralPidsAreKept) {
+  auto c = parse_args({"direct", "--port", "9000,9001,9002", "--server-pid", "11,12,13"});
+  EXPECT_EQ(c.port, 9000);
+  EXPECT_EQ(c.port_of(0), 9000);
+  EXPECT_EQ(c.port_of(1), 9001);
+  EXPECT_EQ(c.port_of(5), 9002);
+  EXPECT_EQ(c.server_pid, 11);
+  EXPECT_EQ(c.server_pids, (std::vector<int>{11, 12, 13}));
+  auto one = parse_args({"direct", "--port", "9000"});
+  EXPECT_EQ(one.port_of(7), 9000);
+  EXPECT_THROW(parse_args({"direct", "--port", "9000,"}), std::invalid_argument);
+  EXPECT_THROW(parse_args({"direct", "--port", "9000,70000"}), std::invalid_argument);
+  EXPECT_THROW(parse_args({"direct", "--server-pid", "0"}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace chorus::bench
