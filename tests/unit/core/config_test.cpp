@@ -47,6 +47,8 @@ TEST(Config, BadValuesAreErrors) {
   EXPECT_THROW(parse({"--sqlite-sync", "maybe"}), std::runtime_error);
   EXPECT_THROW(parse({"--auth", "none"}), std::runtime_error);
   EXPECT_THROW(parse({"--no-such-flag"}), std::runtime_error);
+  // The WebSocket reader keeps its limit in 32 bits; 64 MiB is the cap.
+  EXPECT_THROW(parse({"--max-frame-bytes", "100000000"}), std::runtime_error);
 }
 
 TEST(Config, HelpExitsWithText) {
