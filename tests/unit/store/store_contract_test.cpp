@@ -34,6 +34,86 @@ R wait_for(Call&& call) {
   return f.get();
 }
 
+store::append_request direct_msg(const std::string& from, const std::string& to, const std::string& text,
+                                 const std::string& client_id = "", const std::string& app = "101") {
+  store::append_request r;
+  r.msg.app = app;
+  r.msg.from = from;
+  r.msg.to = to;
+  r.msg.room = "0";
+  r.msg.conv = core::direct_conv(from, to);
+  r.msg.type = "text";
+  r.msg.content = text;
+  r.msg.client_msg_id = client_id;
+  return r;
+}
+
+store::append_request room_msg(const std::string& from, const std::string& room, const std::string& text,
+                               const std::string& app = "101") {
+  store::append_request r;
+  r.msg.app = app;
+  r.msg.from = from;
+  r.msg.to = "0";
+  r.msg.room = room;
+  r.msg.conv = core::room_conv(room);
+  r.msg.type = "text";
+  r.msg.content = text;
+  r.require_member = true;
+  return r;
+}
+
+// Issues a write without waiting for it: the future holds its result.
+template <class R>
+std::pair<std::function<void(R)>, std::future<R>> fulfil() {
+  auto p = std::make_shared<std::promise<R>>();
+  auto f = p->get_future();
+  return {[p](R r) { p->set_value(std::move(r)); }, std::move(f)};
+}
+std::future<store::append_result> append_async(store::store& s, store::append_request r) {
+  auto [done, f] = fulfil<store::append_result>();
+  s.append(std::move(r), std::move(done));
+  return std::move(f);
+}
+std::future<store::join_result> join_async(store::store& s, const std::string& room, const std::string& user,
+                                           const std::string& app = "101") {
+  auto [done, f] = fulfil<store::join_result>();
+  s.join(app, room, user, std::move(done));
+  return std::move(f);
+}
+std::future<store::leave_result> leave_async(store::store& s, const std::string& room, const std::string& user) {
+  auto [done, f] = fulfil<store::leave_result>();
+  s.leave("101", room, user, std::move(done));
+  return std::move(f);
+}
+
+// Holds a threaded store's writer thread (in the callback of a cursor
+// update) until release(), so that the writes issued meanwhile queue up and
+// go into one batch: one transaction. The memory store has no batches; its
+// writes run one by one at once.
+class batch_gate {
+ public:
+  explicit batch_gate(store::store& s) {
+    holder_ = std::thread([this, &s] {
+      s.advance_cursor("101", "gate", "d", core::direct_conv("gate", "keeper"), 1, [this](status) {
+        entered_.set_value();
+        released_.wait();
+      });
+    });
+    entered_.get_future().wait();
+  }
+  ~batch_gate() { release(); }
+  void release() {
+    if (!holder_.joinable()) return;
+    release_.set_value();
+    holder_.join();
+  }
+
+ private:
+  std::promise<void> entered_, release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  std::thread holder_;
+};
+
 struct factory {
   std::string name;
   std::function<std::unique_ptr<store::store>(const std::string& path)> open;
@@ -59,35 +139,17 @@ class StoreContract : public ::testing::TestWithParam<factory> {
 
   store::append_result send(const std::string& from, const std::string& to, const std::string& text,
                             const std::string& client_id = "", const std::string& app = "101") {
-    store::append_request r;
-    r.msg.app = app;
-    r.msg.from = from;
-    r.msg.to = to;
-    r.msg.room = "0";
-    r.msg.conv = core::direct_conv(from, to);
-    r.msg.type = "text";
-    r.msg.content = text;
-    r.msg.client_msg_id = client_id;
-    return wait_for<store::append_result>([&](auto done) { s_->append(std::move(r), done); });
+    return append_async(*s_, direct_msg(from, to, text, client_id, app)).get();
   }
   store::append_result send_room(const std::string& from, const std::string& room, const std::string& text,
                                  const std::string& app = "101") {
-    store::append_request r;
-    r.msg.app = app;
-    r.msg.from = from;
-    r.msg.to = "0";
-    r.msg.room = room;
-    r.msg.conv = core::room_conv(room);
-    r.msg.type = "text";
-    r.msg.content = text;
-    r.require_member = true;
-    return wait_for<store::append_result>([&](auto done) { s_->append(std::move(r), done); });
+    return append_async(*s_, room_msg(from, room, text, app)).get();
   }
   store::join_result join(const std::string& room, const std::string& user, const std::string& app = "101") {
-    return wait_for<store::join_result>([&](auto done) { s_->join(app, room, user, done); });
+    return join_async(*s_, room, user, app).get();
   }
   store::leave_result leave(const std::string& room, const std::string& user) {
-    return wait_for<store::leave_result>([&](auto done) { s_->leave("101", room, user, done); });
+    return leave_async(*s_, room, user).get();
   }
   store::sync_result sync(const std::string& user, const std::string& device = "d",
                           std::vector<store::position> known = {}, std::size_t limit = 500,
@@ -346,20 +408,109 @@ TEST_P(StoreContract, ConcurrentWritersGetGapFreeUniqueSeqs) {
   EXPECT_EQ(*unique.rbegin(), 200u);
 }
 
+// The writes of one batch run in order, each seeing the ones before it.
+TEST_P(StoreContract, SameClientIdTwiceInOneBatchIsStoredOnce) {
+  batch_gate gate(*s_);
+  auto first = append_async(*s_, direct_msg("1", "2", "hello", "m-1"));
+  auto other = append_async(*s_, direct_msg("1", "2", "other"));
+  auto again = append_async(*s_, direct_msg("1", "2", "hello again", "m-1"));
+  gate.release();
+  auto a = first.get(), b = other.get(), c = again.get();
+  EXPECT_EQ(a.st, status::ok);
+  EXPECT_FALSE(a.duplicate);
+  EXPECT_EQ(a.msg.seq, 1u);
+  EXPECT_EQ(b.msg.seq, 2u);
+  EXPECT_EQ(c.st, status::ok);
+  EXPECT_TRUE(c.duplicate);
+  EXPECT_EQ(c.msg.id, a.msg.id);
+  EXPECT_EQ(c.msg.seq, 1u);
+  EXPECT_EQ(c.msg.content, "hello");
+  EXPECT_EQ(c.msg.client_msg_id, "m-1");
+  EXPECT_EQ(history("2", core::direct_conv("1", "2"), 0, 10).messages.size(), 2u);
+}
+
+TEST_P(StoreContract, MembershipChangesCountForTheWritesAfterThemInOneBatch) {
+  batch_gate gate(*s_);
+  auto early = append_async(*s_, room_msg("1", "7", "before joining"));
+  auto first_join = join_async(*s_, "7", "1");
+  auto sent = append_async(*s_, room_msg("1", "7", "a member now"));
+  auto second_join = join_async(*s_, "7", "2");
+  auto left = leave_async(*s_, "7", "1");
+  auto late = append_async(*s_, room_msg("1", "7", "gone"));
+  auto again = join_async(*s_, "7", "2");
+  gate.release();
+  EXPECT_EQ(early.get().st, status::not_member);
+  auto j = first_join.get();
+  EXPECT_TRUE(j.joined);
+  EXPECT_EQ(j.joined_seq, 0u);
+  auto m = sent.get();
+  EXPECT_EQ(m.st, status::ok);
+  EXPECT_EQ(m.msg.seq, 1u);
+  j = second_join.get();
+  EXPECT_TRUE(j.joined);
+  EXPECT_EQ(j.joined_seq, 1u);  // after the message before it
+  EXPECT_TRUE(left.get().left);
+  EXPECT_EQ(late.get().st, status::not_member);
+  j = again.get();
+  EXPECT_FALSE(j.joined);
+  EXPECT_EQ(j.joined_seq, 1u);
+  auto members = wait_for<store::members_result>([&](auto done) { s_->room_members("101", "7", done); });
+  EXPECT_EQ(members.users, (std::vector<std::string>{"2"}));
+}
+
+TEST_P(StoreContract, FirstMessagesOfDirectConversationsInOneBatch) {
+  auto d12 = core::direct_conv("1", "2");
+  batch_gate gate(*s_);
+  auto a = append_async(*s_, direct_msg("1", "2", "a"));
+  auto b = append_async(*s_, direct_msg("2", "1", "b"));
+  auto c = append_async(*s_, direct_msg("3", "1", "c"));
+  auto d = append_async(*s_, direct_msg("1", "2", "d"));
+  s_->advance_cursor("101", "2", "phone", d12, 2, {});
+  s_->mark_read("101", "2", d12, 3, {});
+  gate.release();
+  EXPECT_EQ(a.get().msg.seq, 1u);
+  EXPECT_EQ(b.get().msg.seq, 2u);
+  EXPECT_EQ(c.get().msg.seq, 1u);
+  EXPECT_EQ(d.get().msg.seq, 3u);
+  // Both ends of each conversation became members.
+  EXPECT_EQ(sync("1").convs.size(), 2u);
+  EXPECT_EQ(sync("3").convs.size(), 1u);
+  auto s2 = sync("2", "phone");
+  ASSERT_EQ(s2.convs.size(), 1u);
+  EXPECT_EQ(seqs(s2.missed), (std::vector<std::uint64_t>{3}));
+  auto r = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", "2", done); });
+  ASSERT_EQ(r.convs.size(), 1u);
+  EXPECT_EQ(r.convs[0].read_seq, 3u);
+  r = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", "1", done); });
+  ASSERT_EQ(r.convs.size(), 2u);
+  for (auto& conv : r.convs) EXPECT_EQ(conv.read_seq, conv.conv == d12 ? 3u : 0u) << conv.conv;
+}
+
 namespace {
 // PostgreSQL joins the suite when CHORUS_TEST_POSTGRES names a server
 // (scripts/test starts one); each test gets a database of its own.
-std::unique_ptr<store::store> open_postgres(const std::string& path) {
-  std::string admin = std::getenv("CHORUS_TEST_POSTGRES");
+// The conninfo of the test database named after `path`.
+std::string postgres_conninfo(const std::string& path) {
+  return std::string(std::getenv("CHORUS_TEST_POSTGRES")) + " dbname=chorus_" +  // a repeated keyword: the last one wins
+         std::to_string(std::hash<std::string>{}(path) % 1000000000);
+}
+
+std::unique_ptr<store::store> open_postgres(const std::string& path, unsigned node_id = 0) {
+  store::postgres::options o;
+  o.conninfo = postgres_conninfo(path);
+  o.node_id = node_id;
+  return std::make_unique<store::postgres::postgres_store>(o);
+}
+
+// A fresh database for `path`, and a store on it.
+std::unique_ptr<store::store> create_postgres(const std::string& path) {
   auto name = "chorus_" + std::to_string(std::hash<std::string>{}(path) % 1000000000);
   {
-    store::postgres::connection c(admin);
+    store::postgres::connection c(std::getenv("CHORUS_TEST_POSTGRES"));
     c.exec(("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").c_str());
     c.exec(("CREATE DATABASE " + name).c_str());
   }
-  store::postgres::options o;
-  o.conninfo = admin + " dbname=" + name;  // a repeated keyword: the last one wins
-  return std::make_unique<store::postgres::postgres_store>(o);
+  return open_postgres(path);
 }
 
 std::vector<factory> stores() {
@@ -371,7 +522,7 @@ std::vector<factory> stores() {
          o.full_sync = false;
          return std::make_unique<store::sqlite::sqlite_store>(o);
        }}};
-  if (std::getenv("CHORUS_TEST_POSTGRES")) all.push_back({"postgres", open_postgres});
+  if (std::getenv("CHORUS_TEST_POSTGRES")) all.push_back({"postgres", [](const std::string& path) { return create_postgres(path); }});
   return all;
 }
 }  // namespace
@@ -475,12 +626,8 @@ TEST_F(SqliteStore, CallbacksRunInCommitOrder) {
 // it at once.
 TEST(PostgresStore, TwoNodesWritingOneConversationGetGapFreeUniqueSeqs) {
   if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
-  auto first = open_postgres("two-nodes");
-  store::postgres::options o;
-  o.conninfo = std::string(std::getenv("CHORUS_TEST_POSTGRES")) + " dbname=chorus_" +
-               std::to_string(std::hash<std::string>{}("two-nodes") % 1000000000);
-  o.node_id = 2;
-  auto second = std::make_unique<store::postgres::postgres_store>(o);
+  auto first = create_postgres("two-nodes");
+  auto second = open_postgres("two-nodes", 2);
   std::mutex mu;
   std::set<std::uint64_t> seqs;
   std::set<std::string> ids;
@@ -504,6 +651,87 @@ TEST(PostgresStore, TwoNodesWritingOneConversationGetGapFreeUniqueSeqs) {
   EXPECT_EQ(*seqs.begin(), 1u);
   EXPECT_EQ(*seqs.rbegin(), 300u);
   EXPECT_EQ(ids.size(), 300u);
+}
+
+// Two nodes whose batches meet two conversations in opposite orders. Had
+// each append locked its conversation where it came in its batch, each
+// batch would hold one lock and wait for the other's: a deadlock, and one
+// batch failed.
+TEST(PostgresStore, BatchesMeetingConversationsInOppositeOrdersDoNotDeadlock) {
+  if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
+  auto first = create_postgres("opposite-orders");
+  auto second = open_postgres("opposite-orders", 2);
+  auto batch = [](store::store& s, const std::string& a, const std::string& b, const std::string& filler) {
+    std::vector<std::future<store::append_result>> out;
+    out.push_back(append_async(s, direct_msg("x", a, "first")));
+    // Long enough for the two batches to overlap.
+    for (int i = 0; i < 100; ++i) out.push_back(append_async(s, direct_msg(filler + std::to_string(i), "y", "")));
+    out.push_back(append_async(s, direct_msg("x", b, "last")));
+    return out;
+  };
+  constexpr int rounds = 3;
+  for (int round = 0; round < rounds; ++round) {
+    batch_gate gate1(*first), gate2(*second);
+    auto one = batch(*first, "a", "b", "f");
+    auto two = batch(*second, "b", "a", "g");
+    gate1.release();
+    gate2.release();
+    for (auto* results : {&one, &two})
+      for (auto& f : *results) ASSERT_EQ(f.get().st, status::ok) << "round " << round;
+  }
+  auto h = wait_for<store::history_result>([&](auto done) {
+    first->history({"101", "x", core::direct_conv("x", "a"), 0, 100}, done);
+  });
+  EXPECT_EQ(seqs(h.messages).size(), 2u * rounds);
+  EXPECT_EQ(h.messages.front().seq, 2u * rounds);
+}
+
+// A write that fails in the middle of a batch (here a trigger refuses it)
+// fails the whole batch: every write gets status::error, nothing of it is
+// kept, and the next batch runs as if it had never been.
+TEST(PostgresStore, AFailedBatchKeepsNothing) {
+  if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
+  auto s = create_postgres("failed-batch");
+  {
+    store::postgres::connection c(postgres_conninfo("failed-batch"));
+    c.exec("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+           "IF NEW.content = 'refused' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$");
+    c.exec("CREATE TRIGGER refuse BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse()");
+  }
+  auto d12 = core::direct_conv("1", "2");
+  {
+    batch_gate gate(*s);
+    auto joined = join_async(*s, "7", "1");
+    auto kept = append_async(*s, direct_msg("1", "2", "fine", "m-1"));
+    auto refused = append_async(*s, direct_msg("1", "2", "refused", "m-2"));
+    auto after = append_async(*s, direct_msg("1", "3", "after"));
+    auto cursor = fulfil<status>();
+    s->advance_cursor("101", "2", "d", d12, 1, std::move(cursor.first));
+    gate.release();
+    EXPECT_EQ(joined.get().st, status::error);
+    EXPECT_EQ(kept.get().st, status::error);
+    EXPECT_EQ(refused.get().st, status::error);
+    EXPECT_EQ(after.get().st, status::error);
+    EXPECT_EQ(cursor.second.get(), status::error);
+  }
+  auto again = append_async(*s, direct_msg("1", "2", "fine", "m-1")).get();
+  EXPECT_EQ(again.st, status::ok);
+  EXPECT_FALSE(again.duplicate);
+  EXPECT_EQ(again.msg.seq, 1u);
+  EXPECT_TRUE(join_async(*s, "7", "1").get().joined);
+  store::sync_request q{"101", "3", "d", {}, 10};
+  EXPECT_TRUE(wait_for<store::sync_result>([&](auto done) { s->sync(std::move(q), done); }).convs.empty());
+}
+
+TEST(PostgresStore, TextArraysReachTheServerIntact) {
+  if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
+  store::postgres::connection c(std::getenv("CHORUS_TEST_POSTGRES"));
+  c.prepare("items", "SELECT item FROM unnest($1::text[]) WITH ORDINALITY AS t(item, i) ORDER BY i");
+  std::vector<std::string> items{"d:1|2", "", "NULL", "a,b", "{x}", "say \"hi\"", "back\\slash", " spaced "};
+  auto r = c.run("items", store::postgres::text_array(items));
+  ASSERT_EQ(r.rows(), static_cast<int>(items.size()));
+  for (int i = 0; i < r.rows(); ++i) EXPECT_EQ(r.text(i, 0), items[static_cast<std::size_t>(i)]);
+  EXPECT_EQ(c.run("items", store::postgres::text_array({})).rows(), 0);
 }
 
 TEST_F(SqliteStore, TheWalIsCheckpointedOffTheWriterWhileOpen) {

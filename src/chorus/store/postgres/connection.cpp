@@ -1,5 +1,10 @@
 #include "chorus/store/postgres/connection.hpp"
 
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace chorus::store::postgres {
 
 namespace {
@@ -13,11 +18,26 @@ std::string trimmed(const char* text) {
 result checked(PGconn* c, PGresult* r, const char* what) {
   auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return result(r);
-  std::string why = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+  std::string why = st == PGRES_PIPELINE_ABORTED ? "skipped after an earlier failure in its pipeline"
+                                                 : trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(c));
   PQclear(r);
   throw pg_error(std::string(what) + ": " + why);
 }
 }  // namespace
+
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : item) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + '}';
+}
 
 connection::connection(const std::string& conninfo) : c_(PQconnectdb(conninfo.c_str())) {
   if (!c_ || PQstatus(c_) != CONNECTION_OK) {
@@ -36,12 +56,82 @@ void connection::prepare(const char* name, const char* sql) {
   checked(c_, PQprepare(c_, name, sql, 0, nullptr), name);
 }
 
-result connection::run_params(const char* name, const std::vector<std::string>& params) {
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (auto& p : params) values.push_back(p.c_str());
-  return checked(c_, PQexecPrepared(c_, name, static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0),
-                 name);
+result connection::run_params(const char* name, const text_params& params) {
+  return checked(c_, PQexecPrepared(c_, name, params.size(), params.data(), nullptr, nullptr, 0), name);
+}
+
+pipeline::pipeline(connection& c) : c_(c.c_) {
+  if (!PQenterPipelineMode(c_)) throw pg_error("cannot enter pipeline mode: " + trimmed(PQerrorMessage(c_)));
+  // Queued statements stay in libpq's buffer until sync() sends them.
+  PQsetnonblocking(c_, 1);
+}
+
+pipeline::~pipeline() {
+  try {
+    if (!synced_) sync();
+  } catch (const pg_error&) {
+    // The connection failed; there is nothing left to read.
+  }
+  // Every statement's results end with a null, the pipeline with the sync's
+  // result; a broken connection gives nulls only, hence the bound.
+  for (std::size_t nulls = 0; synced_ && nulls <= names_.size() + 1;) {
+    PGresult* r = PQgetResult(c_);
+    if (!r) {
+      ++nulls;
+      continue;
+    }
+    auto st = PQresultStatus(r);
+    PQclear(r);
+    if (st == PGRES_PIPELINE_SYNC) break;
+  }
+  PQexitPipelineMode(c_);
+  PQsetnonblocking(c_, 0);
+}
+
+void pipeline::send_params(const char* name, const text_params& params) {
+  if (!PQsendQueryPrepared(c_, name, params.size(), params.data(), nullptr, nullptr, 0))
+    throw pg_error(std::string(name) + ": " + trimmed(PQerrorMessage(c_)));
+  names_.emplace_back(name);
+}
+
+void pipeline::send_sql(const char* sql) {
+  if (!PQsendQueryParams(c_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0))
+    throw pg_error(std::string(sql) + ": " + trimmed(PQerrorMessage(c_)));
+  names_.emplace_back(sql);
+}
+
+void pipeline::sync() {
+  if (!PQpipelineSync(c_)) throw pg_error("pipeline sync: " + trimmed(PQerrorMessage(c_)));
+  synced_ = true;
+  flush();
+  PQsetnonblocking(c_, 0);  // next() waits for each result
+}
+
+// Sends what libpq has buffered. Results the server sends back meanwhile are
+// read into libpq's buffer: a server blocked on writing them would stop
+// reading, and a client blocked on writing would never read them.
+void pipeline::flush() {
+  for (;;) {
+    int left = PQflush(c_);
+    if (left == 0) return;
+    if (left < 0) throw pg_error("pipeline send: " + trimmed(PQerrorMessage(c_)));
+    pollfd p{PQsocket(c_), POLLIN | POLLOUT, 0};
+    if (p.fd < 0) throw pg_error("pipeline send: the connection is closed");
+    if (::poll(&p, 1, -1) < 0 && errno != EINTR) throw pg_error(std::string("pipeline poll: ") + std::strerror(errno));
+    if ((p.revents & POLLIN) && !PQconsumeInput(c_))
+      throw pg_error("pipeline receive: " + trimmed(PQerrorMessage(c_)));
+  }
+}
+
+result pipeline::next() {
+  if (names_.empty()) throw pg_error("pipeline: no statement left to read");
+  std::string name = std::move(names_.front());
+  names_.pop_front();
+  PGresult* r = PQgetResult(c_);
+  // The null that ends this statement's results.
+  if (r)
+    while (PGresult* extra = PQgetResult(c_)) PQclear(extra);
+  return checked(c_, r, name.c_str());
 }
 
 }  // namespace chorus::store::postgres
