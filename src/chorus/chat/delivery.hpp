@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,8 +37,20 @@ class fanout {
   // Called on the store's writer thread, in commit order; must not block.
   virtual void publish(std::shared_ptr<const delivery> d) = 0;
   virtual void membership(std::shared_ptr<const membership_change> c) = 0;
-  // How long after a user's new connection is registered a delivery may
-  // still be routed as if it were not (a cluster's presence cache); 0: never.
+
+  // A cluster learns late that a user connected here: other nodes route by a
+  // directory this node writes to on its own thread, and may route from a
+  // view of it up to route_staleness() old. So a delivery committed in that
+  // window can miss a new connection (it is stored: a sync finds it).
+  // Returns false where nothing lags (a single node; `done` is dropped).
+  // Otherwise runs `done` once, on any thread, when every presence change
+  // this node made before the call has been written; a delivery committed
+  // route_staleness() after that is routed here.
+  virtual bool after_presence_written(std::function<void()> done) {
+    (void)done;
+    return false;
+  }
+  // See after_presence_written(); 0: a route never lags the directory.
   virtual std::chrono::milliseconds route_staleness() const { return std::chrono::milliseconds{0}; }
 };
 

@@ -32,6 +32,7 @@ class metrics {
   prometheus::Counter& messages_duplicate;
   prometheus::Counter& pushes;         // message and event frames queued to sessions
   prometheus::Counter& sync_messages;  // messages sent by sync rounds
+  prometheus::Counter& settle_syncs;   // sync rounds after a cluster login's routes settled
   prometheus::Counter& errors;         // error responses
   prometheus::Counter& rate_limited;
   prometheus::Counter& slow_consumer_closes;

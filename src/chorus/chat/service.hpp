@@ -39,6 +39,7 @@ class service {
 
   store::store& storage() noexcept { return store_; }
   chat::presence& presence() noexcept { return presence_; }
+  fanout& out() noexcept { return out_; }
   chat::metrics& metrics() noexcept { return metrics_; }
 
  private:

@@ -17,7 +17,14 @@ class cluster_fanout final : public chat::fanout {
   cluster_fanout(chat::fanout& local, directory& dir, peers& p) : local_(local), dir_(dir), peers_(p) {}
   void publish(std::shared_ptr<const chat::delivery> d) override;
   void membership(std::shared_ptr<const chat::membership_change> c) override;
-  // The directory's presence cache TTL: a route may miss a user's new node this long.
+  // The directory's presence writes run on its thread, in order: this runs
+  // `done` after those queued so far (the login's SADD and PUBLISH).
+  bool after_presence_written(std::function<void()> done) override {
+    dir_.after_pending(std::move(done));
+    return true;
+  }
+  // The presence cache's bound: a route may miss a user's new node this long
+  // after the change was published.
   std::chrono::milliseconds route_staleness() const override { return dir_.route_staleness(); }
 
  private:

@@ -14,10 +14,12 @@ namespace {
 constexpr const char* nodes_key = "chorus:nodes";
 constexpr const char* changed_channel = "chorus:presence-changed";
 constexpr const char* changed_all = "*";  // several users changed (never a cache key: those start with a digit)
-constexpr int presence_ttl_s = 24 * 3600;  // garbage of crashed nodes goes eventually
+constexpr std::size_t ttl_refresh_batch = 100;  // EXPIREs per heartbeat while a refresh round runs
 
+// "chorus:presence:<len(app)>:<app><user>": with ':' allowed in ids,
+// "<app>:<user>" would give ("a:b", "c") and ("a", "b:c") one key.
 std::string presence_key(const std::string& app, const std::string& user) {
-  return "chorus:presence:" + app + ":" + user;
+  return "chorus:presence:" + presence_cache::key(app, user);
 }
 
 }  // namespace
@@ -36,18 +38,34 @@ directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_us
       online_users_(std::move(online_users)),
       commands_(commands),
       cache_(std::chrono::milliseconds(opt_.presence_cache_ms), opt_.presence_cache_max) {
+  next_ttl_refresh_ms_ = core::steady_ms() + std::int64_t{opt_.presence_key_ttl_s} * 1000 / 2;
   thread_ = std::thread([this] { loop(); });
   if (cache_.enabled()) start_watch();
+}
+
+std::chrono::milliseconds directory::ping_interval(std::chrono::milliseconds bound) {
+  return std::clamp(bound / 5, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
 }
 
 void directory::start_watch() {
   presence_watch::callbacks cb;
   cb.subscribed = [this] {
-    // Entries fetched before now may have missed a change: start empty.
+    // Entries fetched before now may have missed a change: start empty. And
+    // fresh only once this subscription's first pong is in.
     auto gen = ++watch_gen_;
     submit([this, gen](redisContext*) {
       cache_.clear();
+      cache_.unfence();
       trusted_gen_ = gen;
+    });
+  };
+  cb.fenced = [this](std::int64_t sent_ms) {
+    // Queued after the drops of every publication received before the pong,
+    // so it runs after them. The generation is this subscription's: the
+    // watch's thread is the only one to change it.
+    auto gen = watch_gen_.load();
+    submit([this, gen, sent_ms](redisContext*) {
+      if (gen == trusted_gen_) cache_.fence(sent_ms);
     });
   };
   cb.lost = [this] { ++watch_gen_; };  // untrusted at once, before any job runs
@@ -55,8 +73,13 @@ void directory::start_watch() {
     if (payload == changed_all) return submit([this](redisContext*) { cache_.clear(); });
     submit([this, k = std::string(payload)](redisContext*) { cache_.drop(k); });
   };
-  watch_ = std::make_unique<presence_watch>(opt_.host, opt_.port, changed_channel,
-                                            std::chrono::milliseconds(opt_.heartbeat_ms), commands_, std::move(cb));
+  presence_watch::timing t;
+  t.retry = std::chrono::milliseconds(opt_.heartbeat_ms);
+  t.ping_every = ping_interval(cache_.bound());
+  // As long as a silent node takes to drop out of the registry; meanwhile
+  // the stale fence already makes lookups bypass the cache.
+  t.ping_timeout = std::max(std::chrono::milliseconds(opt_.ttl_ms), 2 * t.ping_every);
+  watch_ = std::make_unique<presence_watch>(opt_.host, opt_.port, changed_channel, t, commands_, std::move(cb));
 }
 
 bool directory::cache_trusted() const { return cache_.enabled() && trusted_gen_ == watch_gen_.load(); }
@@ -90,7 +113,7 @@ void directory::announce(redisContext* c, const std::string& app, const std::str
   auto key = presence_key(app, user);
   auto id = std::to_string(opt_.node_id);
   command(c, "SADD %s %s", key.c_str(), id.c_str());
-  command(c, "EXPIRE %s %d", key.c_str(), presence_ttl_s);
+  command(c, "EXPIRE %s %d", key.c_str(), opt_.presence_key_ttl_s);
 }
 
 void directory::user_online(const std::string& app, const std::string& user) {
@@ -110,16 +133,23 @@ void directory::user_offline(const std::string& app, const std::string& user) {
   });
 }
 
+void directory::after_pending(std::function<void()> done) {
+  submit([done = std::move(done)](redisContext*) { done(); });
+}
+
 void directory::nodes_of(std::string app, std::vector<std::string> users,
                          std::function<void(const std::vector<unsigned>&)> done) {
-  submit([this, app = std::move(app), users = std::move(users), done = std::move(done)](redisContext* c) {
+  // Taken now, just after the delivery's commit: the cache answers only if
+  // every change published more than the bound before this has been
+  // dropped (presence_cache::fresh), however long the job waits in the queue.
+  auto handed_over = core::steady_ms();
+  submit([this, handed_over, app = std::move(app), users = std::move(users), done = std::move(done)](redisContext* c) {
     auto live = live_ids();
     if (!c) return done(live);
     bool cached = cache_trusted();
-    auto now = core::steady_ms();  // before asking: an entry is never younger than what it says
     std::vector<unsigned> out, fetched;
     for (auto& u : users) {
-      const std::vector<unsigned>* ids = cached ? cache_.find(app, u, now) : nullptr;
+      const std::vector<unsigned>* ids = cached ? cache_.find(app, u, handed_over) : nullptr;
       if (!ids) {
         auto r = command(c, "SMEMBERS %s", presence_key(app, u).c_str());
         if (!r) return done(live);  // the connection failed: route everywhere
@@ -127,7 +157,7 @@ void directory::nodes_of(std::string app, std::vector<std::string> users,
         fetched.clear();
         for (std::size_t i = 0; i < r->elements; ++i)
           fetched.push_back(static_cast<unsigned>(std::strtoul(r->element[i]->str, nullptr, 10)));
-        if (cached) cache_.put(app, u, fetched, now);
+        if (cached) cache_.put(app, u, fetched);
         ids = &fetched;
       }
       // Nodes are filtered here, not when cached: the live list changes every heartbeat.
@@ -189,6 +219,9 @@ bool directory::ensure_connected() {
   auto online = online_users_();
   for (auto& [app, user] : online) announce(ctx_, app, user);
   if (!online.empty()) command(ctx_, "PUBLISH %s %s", changed_channel, changed_all);
+  // Every key's TTL was just set: the next refresh round is half a TTL away.
+  ttl_refresh_.clear();
+  next_ttl_refresh_ms_ = core::steady_ms() + std::int64_t{opt_.presence_key_ttl_s} * 1000 / 2;
   std::lock_guard lock(mu_);
   spdlog::info("redis {}:{} connected", opt_.host, opt_.port);
   healthy_ = true;
@@ -223,6 +256,31 @@ void directory::heartbeat() {
   on_nodes_(live);
 }
 
+// A user connected for longer than the presence key's TTL would become
+// unroutable: every half TTL this node sets its online users' TTLs again, a
+// batch per heartbeat (pipelined), from a snapshot of who is online. A user
+// who logs in meanwhile got a full TTL at login.
+void directory::refresh_key_ttls() {
+  if (ttl_refresh_.empty()) {
+    auto now = core::steady_ms();
+    if (now < next_ttl_refresh_ms_) return;
+    next_ttl_refresh_ms_ = now + std::int64_t{opt_.presence_key_ttl_s} * 1000 / 2;
+    ttl_refresh_ = online_users_();
+  }
+  auto n = std::min(ttl_refresh_.size(), ttl_refresh_batch);
+  for (auto i = ttl_refresh_.size() - n; i < ttl_refresh_.size(); ++i) {
+    auto key = presence_key(ttl_refresh_[i].first, ttl_refresh_[i].second);
+    commands_.Increment();
+    redisAppendCommand(ctx_, "EXPIRE %s %d", key.c_str(), opt_.presence_key_ttl_s);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    void* r = nullptr;
+    if (redisGetReply(ctx_, &r) != REDIS_OK) return drop_connection("refreshing presence TTLs failed");
+    freeReplyObject(r);
+  }
+  ttl_refresh_.resize(ttl_refresh_.size() - n);
+}
+
 void directory::loop() {
   auto next_beat = core::steady_ms();
   for (;;) {
@@ -244,6 +302,7 @@ void directory::loop() {
     }
     if (core::steady_ms() >= next_beat) {
       if (up) heartbeat();
+      if (up && ctx_) refresh_key_ttls();
       next_beat = core::steady_ms() + opt_.heartbeat_ms;
     }
   }

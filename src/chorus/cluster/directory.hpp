@@ -2,23 +2,31 @@
 //   chorus:nodes                    sorted set: "<node id>|<peer host:port>" scored
 //                                   by the time its entry expires (ms); each node
 //                                   refreshes its own every heartbeat
-//   chorus:presence:<app>:<user>    set of node ids holding the user's connections
+//   chorus:presence:<len(app)>:<app><user>
+//                                   set of node ids holding the user's connections
+//                                   (the tail is presence_cache::key: unambiguous
+//                                   although ids may contain ':'); a day's TTL,
+//                                   refreshed twice a day while the user is online
 //   chorus:presence-changed         channel: a user's set changed (payload: the
 //                                   presence_cache key), or "*": several did
 // A node that stops refreshing drops out of the node list after --node-ttl-ms;
 // presence entries of a dead node are ignored (only live nodes count) and
-// removed when the user's last connection there closes.
+// removed when the user's last connection there closes, or expire.
 //
 // One thread talks to Redis (hiredis, blocking, with timeouts). Public calls
 // are thread-safe and never block on Redis: they queue work for that thread.
 // While Redis is unreachable the node keeps serving its own users, routes to
 // every node it last knew, and says so in healthy()/status().
 //
-// Routing reads presence through a cache (presence_cache) on that thread: an
-// entry lives at most --presence-cache-ms, and a presence_watch (a second,
-// subscribed connection on its own thread) queues a job that drops an entry
-// when its user's set changes. Those jobs share the routing jobs' queue, so
-// they run in order with them. While the watch is not subscribed the cache is
+// Routing reads presence through a cache (presence_cache) on that thread.
+// Entries live until invalidated: a presence_watch (a second, subscribed
+// connection on its own thread) queues a job that drops an entry when its
+// user's set changes, and, for each pong to its periodic PING, a job that
+// advances the cache's fence. Those jobs share the routing jobs' queue, so
+// they run in order with them: a routing job that runs after a fence job
+// sees every drop published before that PING. The cache answers only while
+// its fence is at most --presence-cache-ms older than the delivery; else
+// the lookup asks Redis. While the watch is not subscribed the cache is
 // neither read nor filled; when it subscribes again, and when the main
 // connection reconnects, the cache is emptied.
 #pragma once
@@ -28,9 +36,11 @@
 
 #include <prometheus/counter.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -56,8 +66,12 @@ struct directory_options {
   std::string peer_address;
   int ttl_ms = 5000;
   int heartbeat_ms = 1000;
-  int presence_cache_ms = 1000;             // 0: no cache, every lookup asks Redis
+  // The staleness bound: the cache answers for a delivery only while every
+  // change published more than this before it has been applied. 0: no
+  // cache, every lookup asks Redis.
+  int presence_cache_ms = 500;
   std::size_t presence_cache_max = 100000;  // most users cached at once
+  int presence_key_ttl_s = 24 * 3600;       // what crashed nodes leave behind goes after this
 };
 
 class directory {
@@ -73,6 +87,10 @@ class directory {
 
   void user_online(const std::string& app, const std::string& user);
   void user_offline(const std::string& app, const std::string& user);
+  // Runs `done` on the Redis thread once every call made before this one has
+  // been carried out (user_online: its SADD and PUBLISH have been answered),
+  // or found Redis down.
+  void after_pending(std::function<void()> done);
   // Runs `job` on the Redis thread with the ids of the live nodes that hold
   // any of `users` (of `app`), or with all live nodes if Redis cannot say.
   void nodes_of(std::string app, std::vector<std::string> users,
@@ -80,9 +98,17 @@ class directory {
   // Runs `job` on the Redis thread with every live node but this one.
   void all_nodes(std::function<void(const std::vector<unsigned>&)> job);
 
-  // How long after a user's presence changed in Redis a lookup may still
-  // answer from before the change (the cache's TTL).
-  std::chrono::milliseconds route_staleness() const { return std::chrono::milliseconds(opt_.presence_cache_ms); }
+  // How long after a user's presence change was published a delivery (by
+  // the time it was handed to nodes_of) may still be routed as if it had
+  // not happened: the cache's bound, plus the millisecond the clock's
+  // rounding may add to it (0 without a cache).
+  std::chrono::milliseconds route_staleness() const {
+    return std::chrono::milliseconds(opt_.presence_cache_ms > 0 ? opt_.presence_cache_ms + 1 : 0);
+  }
+
+  // How often the watch PINGs to advance the fence: a fifth of the bound
+  // (10 ms to 1 s), so the fence is normally well within it.
+  static std::chrono::milliseconds ping_interval(std::chrono::milliseconds bound);
 
   bool healthy() const;
   std::string status() const;  // one line for /readyz
@@ -93,6 +119,7 @@ class directory {
   void loop();
   bool ensure_connected();
   void heartbeat();
+  void refresh_key_ttls();
   void drop_connection(const char* why);
   void announce(redisContext* c, const std::string& app, const std::string& user);
   void start_watch();
@@ -121,6 +148,10 @@ class directory {
 
   redisContext* ctx_ = nullptr;  // the Redis thread's only
   presence_cache cache_;         // the Redis thread's only
+  // The key TTL refresh (the Redis thread's only): users still to refresh
+  // in this round, and when the next round starts (steady ms).
+  std::vector<std::pair<std::string, std::string>> ttl_refresh_;
+  std::int64_t next_ttl_refresh_ms_ = 0;
   // Bumped by the watch's thread on every subscription and every loss; the
   // cache is trusted while it equals trusted_gen_, the generation whose
   // subscription emptied the cache (set on the Redis thread).

@@ -71,7 +71,7 @@ parse_outcome parse_config(int argc, const char* const* argv) {
     ("advertise", po::value(&c.advertise), "address the other nodes reach this one at (default: --listen)")
     ("node-ttl-ms", po::value(&c.node_ttl_ms)->default_value(c.node_ttl_ms), "a node that stops refreshing its entry drops out after this")
     ("heartbeat-ms", po::value(&c.heartbeat_ms)->default_value(c.heartbeat_ms), "how often a node refreshes its entry in Redis")
-    ("presence-cache-ms", po::value(&c.presence_cache_ms)->default_value(c.presence_cache_ms), "longest a cached user -> nodes route is used (changes also invalidate it); 0: ask Redis per message")
+    ("presence-cache-ms", po::value(&c.presence_cache_ms)->default_value(c.presence_cache_ms), "cached user -> nodes routes miss no presence change published longer ago than this (PINGs on the subscription check it); 0: ask Redis per message")
     ("sqlite-sync", po::value(&sync)->default_value("full"), "full (survives power loss) or normal (survives process crash)")
     ("store-batch-max", po::value(&c.store_batch_max)->default_value(c.store_batch_max), "most writes in one store transaction")
     ("auth", po::value(&auth), "open (trust userId; loopback only) or jwt; default: open on loopback, jwt elsewhere")

@@ -28,7 +28,7 @@ struct config {
   std::string advertise;           // the address peers reach this node at; default: --listen
   unsigned node_ttl_ms = 5000;     // a node that stops refreshing drops out after this
   unsigned heartbeat_ms = 1000;
-  unsigned presence_cache_ms = 1000;  // how long a cached user -> nodes route may be used; 0: no cache
+  unsigned presence_cache_ms = 500;  // staleness bound of the cached user -> nodes routes; 0: no cache
   sqlite_sync sync = sqlite_sync::full;
   std::size_t store_batch_max = 1024;
 

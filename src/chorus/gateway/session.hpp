@@ -128,6 +128,8 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
 
   // Sync (session_sync.cpp).
   void start_sync(std::string seq);
+  // In a cluster: one more round once routes are sure to include this login.
+  void settle_sync();
   void sync_round();
   void on_sync_result(store::sync_result r);
   void feed_sync();

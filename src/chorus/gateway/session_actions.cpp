@@ -104,8 +104,10 @@ void session::finish_login(std::string seq, std::string action) {
                    {"msgTimestamp", std::to_string(core::unix_ms() / 1000)}};
     ctx_.chat.conv_event(app_, core::room_conv(login_room_), user_, id_, "enter", std::move(f));
   }
-  // Deliver what this device missed, then the live stream.
+  // Deliver what this device missed, then the live stream; in a cluster,
+  // also what other nodes routed past this login before they knew of it.
   start_sync({});
+  settle_sync();
 }
 
 void session::do_heartbeat(const protocol::request& r) {

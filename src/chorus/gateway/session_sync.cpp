@@ -10,9 +10,13 @@
 #include "chorus/gateway/shard.hpp"
 #include "chorus/protocol/encode.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 namespace chorus::gateway {
+
+namespace net = boost::asio;
 
 void session::start_sync(std::string seq) {
   if (inbox_.syncing()) {
@@ -24,6 +28,35 @@ void session::start_sync(std::string seq) {
   sync_ = std::make_unique<sync_state>();
   if (!seq.empty()) sync_->waiters.push_back({std::move(seq), 0});
   sync_round();
+}
+
+// In a cluster another node may route a delivery without this node for a
+// while after this login: until this node's presence write is in Redis, and
+// then up to route_staleness() (its presence cache). Such a delivery is
+// stored, but its push is missed, and the login's sync may have read the
+// store before it was committed. So once the write is done and that time has
+// passed, one more sync round fetches whatever was committed meanwhile, in
+// order (the inbox drops what was pushed already). Nothing of it is kept in
+// the session: the directory's job, the post and a timer made for the wait
+// hold only a weak pointer to it. On a single node nothing happens.
+void session::settle_sync() {
+  auto& out = ctx_.chat.out();
+  auto wait = out.route_staleness();
+  out.after_presence_written([weak = weak_from_this(), wait, &io = shard_io()] {
+    net::post(io, [weak, wait, &io] {
+      auto sync = [weak] {
+        auto self = weak.lock();
+        if (!self || self->gone_ || self->closing_) return;
+        self->ctx_.metrics.settle_syncs.Increment();
+        self->start_sync({});
+      };
+      if (wait.count() <= 0) return sync();
+      auto timer = std::make_shared<net::steady_timer>(io, wait);
+      timer->async_wait([timer, sync](boost::system::error_code ec) {
+        if (!ec) sync();
+      });
+    });
+  });
 }
 
 void session::sync_round() {

@@ -72,7 +72,7 @@ TEST(Config, FlagsBeatEnvironment) {
 }
 
 TEST(Config, PresenceCacheTtlDefaultsToOneSecondAndZeroTurnsItOff) {
-  EXPECT_EQ(parse({}).cfg.presence_cache_ms, 1000u);
+  EXPECT_EQ(parse({}).cfg.presence_cache_ms, 500u);
   EXPECT_EQ(parse({"--presence-cache-ms", "0"}).cfg.presence_cache_ms, 0u);
   EXPECT_EQ(parse({"--presence-cache-ms", "250"}).cfg.presence_cache_ms, 250u);
   EXPECT_THROW(parse({"--presence-cache-ms", "3600001"}), std::runtime_error);
