@@ -248,11 +248,14 @@ void engine::pace(const std::vector<std::size_t>& senders, double rate, double s
       st.pace_tick = [this, &st] {
         auto now = now_us();
         auto upto = std::min(now, st.pace_end);
-        auto due = static_cast<std::uint64_t>(static_cast<double>(upto - st.pace_t0) * st.rate / 1e6);
+        // Message k is due at t0 + k/rate (and measured from then): by
+        // `upto`, messages 0 .. floor(elapsed * rate) are due.
+        auto due = static_cast<std::uint64_t>(static_cast<double>(upto - st.pace_t0) * st.rate / 1e6) + 1;
         // Catch up at once when the timer was late: open loop, no coordinated omission.
         while (st.paced < due && !st.senders.empty()) {
           user& u = users[st.senders[st.paced % st.senders.size()]];
           auto sched = st.pace_t0 + static_cast<std::int64_t>(static_cast<double>(st.paced) * 1e6 / st.rate);
+          if (sched >= st.pace_end) break;  // the run's last due time is before its end
           ++st.paced;
           if (u.conn && u.logged_in) send_message(u, sched);
         }
