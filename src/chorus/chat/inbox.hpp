@@ -42,6 +42,7 @@ class inbox {
 
   std::vector<store::position> known() const;
   std::uint64_t position(const std::string& conv) const;
+  bool knows(const std::string& conv) const { return pos_ && pos_->contains(conv); }
 
  private:
   using positions = std::unordered_map<std::string, std::uint64_t>;

@@ -130,6 +130,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void start_sync(std::string seq);
   // In a cluster: one more round once routes are sure to include this login.
   void settle_sync();
+  void settle_check();
   void sync_round();
   void on_sync_result(store::sync_result r);
   void feed_sync();

@@ -35,8 +35,9 @@ void session::start_sync(std::string seq) {
 // then up to route_staleness() (its presence cache). Such a delivery is
 // stored, but its push is missed, and the login's sync may have read the
 // store before it was committed. So once the write is done and that time has
-// passed, one more sync round fetches whatever was committed meanwhile, in
-// order (the inbox drops what was pushed already). Nothing of it is kept in
+// passed, the session checks the store (settle_check) and, if it holds
+// anything this session lacks, runs one more sync round, in order (the inbox
+// drops what was pushed already). Nothing of it is kept in
 // the session: the directory's job, the post and a timer made for the wait
 // hold only a weak pointer to it. On a single node nothing happens.
 void session::settle_sync() {
@@ -47,8 +48,7 @@ void session::settle_sync() {
       auto sync = [weak] {
         auto self = weak.lock();
         if (!self || self->gone_ || self->closing_) return;
-        self->ctx_.metrics.settle_syncs.Increment();
-        self->start_sync({});
+        self->settle_check();
       };
       if (wait.count() <= 0) return sync();
       auto timer = std::make_shared<net::steady_timer>(io, wait);
@@ -57,6 +57,28 @@ void session::settle_sync() {
       });
     });
   });
+}
+
+// The settle round reads like a sync but does not pause the live stream (a
+// sync drops live pushes while it runs, which would delay every message of a
+// busy session by a store round trip): only if the store holds a message
+// beyond what this session has, or a conversation it does not know, does a
+// real sync follow. A message that is merely in flight to it also triggers
+// one, which costs a round but never an order fault.
+void session::settle_check() {
+  ctx_.metrics.settle_syncs.Increment();
+  if (inbox_.syncing()) {
+    inbox_.request_resync();  // the running sync reads once more, after this moment
+    return;
+  }
+  store::sync_request q{app_, user_, device_, inbox_.known(), ctx_.cfg.sync_batch};
+  ctx_.chat.storage().sync(std::move(q), back_on_shard<store::sync_result>([this](store::sync_result r) {
+    if (closing_) return;
+    bool behind = r.st != store::status::ok || r.more;
+    for (auto& c : r.convs) behind = behind || !inbox_.knows(c.conv);
+    for (auto& m : r.missed) behind = behind || m.seq > inbox_.position(m.conv);
+    if (behind) start_sync({});
+  }));
 }
 
 void session::sync_round() {
