@@ -131,6 +131,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   // In a cluster: one more round once routes are sure to include this login.
   void settle_sync();
   void settle_check();
+  void push_stored(const core::message& m);  // a message read from the store, to the send queue
   void sync_round();
   void on_sync_result(store::sync_result r);
   void feed_sync();

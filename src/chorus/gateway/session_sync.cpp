@@ -59,12 +59,24 @@ void session::settle_sync() {
   });
 }
 
+void session::push_stored(const core::message& m) {
+  auto d = std::make_shared<chat::delivery>();
+  d->app = m.app;
+  d->conv = m.conv;
+  d->seq = m.seq;
+  d->frame = std::make_shared<const std::string>(protocol::message_push(m));
+  ctx_.metrics.sync_messages.Increment();
+  enqueue({d->frame, std::move(d)});
+}
+
 // The settle round reads like a sync but does not pause the live stream (a
 // sync drops live pushes while it runs, which would delay every message of a
-// busy session by a store round trip): only if the store holds a message
-// beyond what this session has, or a conversation it does not know, does a
-// real sync follow. A message that is merely in flight to it also triggers
-// one, which costs a round but never an order fault.
+// busy session by a store round trip, or several under traffic). What it
+// reads starts right after the session's positions: each message that is
+// still the next one of its conversation is pushed (whichever of it and its
+// live push comes second is dropped by the inbox as a duplicate). Only what
+// this cannot settle in order (a conversation the session does not know, a
+// page cut short, a gap) falls back to a real sync.
 void session::settle_check() {
   ctx_.metrics.settle_syncs.Increment();
   if (inbox_.syncing()) {
@@ -74,10 +86,21 @@ void session::settle_check() {
   store::sync_request q{app_, user_, device_, inbox_.known(), ctx_.cfg.sync_batch};
   ctx_.chat.storage().sync(std::move(q), back_on_shard<store::sync_result>([this](store::sync_result r) {
     if (closing_) return;
-    bool behind = r.st != store::status::ok || r.more;
-    for (auto& c : r.convs) behind = behind || !inbox_.knows(c.conv);
-    for (auto& m : r.missed) behind = behind || m.seq > inbox_.position(m.conv);
-    if (behind) start_sync({});
+    if (inbox_.syncing()) {
+      inbox_.request_resync();
+      return;
+    }
+    bool fallback = r.st != store::status::ok || r.more;
+    for (auto& c : r.convs) fallback = fallback || !inbox_.knows(c.conv);
+    if (fallback) return start_sync({});
+    for (auto& m : r.missed) {
+      auto pos = inbox_.position(m.conv);
+      if (m.seq <= pos) continue;                  // pushed live meanwhile
+      if (m.seq != pos + 1) return start_sync({});  // cannot happen from a contiguous page; be safe
+      inbox_.accept_synced(m.conv, m.seq);
+      push_stored(m);
+      if (closing_) return;
+    }
   }));
 }
 
@@ -120,14 +143,8 @@ void session::feed_sync() {
     auto m = std::move(backlog.front());
     backlog.pop_front();
     if (!inbox_.accept_synced(m.conv, m.seq)) continue;
-    auto d = std::make_shared<chat::delivery>();
-    d->app = m.app;
-    d->conv = m.conv;
-    d->seq = m.seq;
-    d->frame = std::make_shared<const std::string>(protocol::message_push(m));
     ++sync_->count;
-    ctx_.metrics.sync_messages.Increment();
-    enqueue({d->frame, std::move(d)});
+    push_stored(m);
     if (closing_) return;
   }
   if (inbox_.end_round(sync_->more, sync_->new_rooms)) {
