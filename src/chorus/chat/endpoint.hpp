@@ -27,7 +27,7 @@ class endpoint {
   virtual void on_membership(const membership_change& c) = 0;
 
  protected:
-  ~endpoint() = default;
+  virtual ~endpoint() = default;  // virtual: the hub, a friend, could reach it
 
  private:
   friend class hub;
