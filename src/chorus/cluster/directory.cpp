@@ -38,7 +38,7 @@ directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_us
       online_users_(std::move(online_users)),
       commands_(commands),
       cache_(std::chrono::milliseconds(opt_.presence_cache_ms), opt_.presence_cache_max) {
-  next_ttl_refresh_ms_ = core::steady_ms() + std::int64_t{opt_.presence_key_ttl_s} * 1000 / 2;
+  next_ttl_refresh_ms_ = core::steady_ms() + ttl_refresh_every_ms();
   thread_ = std::thread([this] { loop(); });
   if (cache_.enabled()) start_watch();
 }
@@ -221,7 +221,7 @@ bool directory::ensure_connected() {
   if (!online.empty()) command(ctx_, "PUBLISH %s %s", changed_channel, changed_all);
   // Every key's TTL was just set: the next refresh round is half a TTL away.
   ttl_refresh_.clear();
-  next_ttl_refresh_ms_ = core::steady_ms() + std::int64_t{opt_.presence_key_ttl_s} * 1000 / 2;
+  next_ttl_refresh_ms_ = core::steady_ms() + ttl_refresh_every_ms();
   std::lock_guard lock(mu_);
   spdlog::info("redis {}:{} connected", opt_.host, opt_.port);
   healthy_ = true;
@@ -264,7 +264,7 @@ void directory::refresh_key_ttls() {
   if (ttl_refresh_.empty()) {
     auto now = core::steady_ms();
     if (now < next_ttl_refresh_ms_) return;
-    next_ttl_refresh_ms_ = now + std::int64_t{opt_.presence_key_ttl_s} * 1000 / 2;
+    next_ttl_refresh_ms_ = now + ttl_refresh_every_ms();
     ttl_refresh_ = online_users_();
   }
   auto n = std::min(ttl_refresh_.size(), ttl_refresh_batch);

@@ -120,6 +120,9 @@ class directory {
   bool ensure_connected();
   void heartbeat();
   void refresh_key_ttls();
+  // Half a presence key's TTL: how long after its TTLs were set the next
+  // refresh round starts.
+  std::int64_t ttl_refresh_every_ms() const { return std::int64_t{opt_.presence_key_ttl_s} * 1000 / 2; }
   void drop_connection(const char* why);
   void announce(redisContext* c, const std::string& app, const std::string& user);
   void start_watch();

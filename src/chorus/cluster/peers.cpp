@@ -115,14 +115,15 @@ void peers::update(const std::vector<node_info>& live) {
     }
 }
 
+std::shared_ptr<peer_link> peers::link_to(unsigned node) {
+  std::lock_guard lock(mu_);
+  auto it = links_.find(node);
+  return it == links_.end() ? nullptr : it->second;
+}
+
 void peers::send(unsigned node, std::shared_ptr<const chat::delivery> d) {
-  std::shared_ptr<peer_link> link;
-  {
-    std::lock_guard lock(mu_);
-    auto it = links_.find(node);
-    if (it == links_.end()) return;
-    link = it->second;
-  }
+  auto link = link_to(node);
+  if (!link) return;
   peer::Delivery p;
   p.set_kind(static_cast<std::uint32_t>(d->what));
   p.set_app(d->app);
@@ -136,13 +137,8 @@ void peers::send(unsigned node, std::shared_ptr<const chat::delivery> d) {
 }
 
 void peers::send(unsigned node, std::shared_ptr<const chat::membership_change> c) {
-  std::shared_ptr<peer_link> link;
-  {
-    std::lock_guard lock(mu_);
-    auto it = links_.find(node);
-    if (it == links_.end()) return;
-    link = it->second;
-  }
+  auto link = link_to(node);
+  if (!link) return;
   peer::Membership m;
   m.set_app(c->app);
   m.set_room(c->room);

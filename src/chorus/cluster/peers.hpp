@@ -30,6 +30,8 @@ class peers {
   void send(unsigned node, std::shared_ptr<const chat::membership_change> c);
 
  private:
+  std::shared_ptr<peer_link> link_to(unsigned node);  // null if the node is not live
+
   unsigned self_;
   chat::metrics& metrics_;
   std::mutex mu_;

@@ -68,11 +68,12 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
 
 void http_session::upgrade() {
   auto req = parser_->release();
-  auto reject = [&](http::status st, std::string why) {
+  auto reject = [&](http::status st, std::string why, decltype(http_reply::headers) headers = {}) {
     http_reply r;
     r.status = static_cast<unsigned>(st);
     r.content_type = "text/plain; charset=utf-8";
     r.body = std::move(why);
+    r.headers = std::move(headers);
     keep_alive_ = false;
     send(std::move(r));
   };
@@ -80,16 +81,9 @@ void http_session::upgrade() {
     return reject(http::status::not_found, "WebSocket endpoint is /ws\n");
   if (!origin_allowed(req[http::field::origin], req[http::field::host], ctx_.cfg.allowed_origins))
     return reject(http::status::forbidden, "Origin not allowed\n");
-  if (req[http::field::sec_websocket_version] != "13") {
-    // RFC 6455 4.4: say which version we speak.
-    http_reply r;
-    r.status = static_cast<unsigned>(http::status::upgrade_required);
-    r.content_type = "text/plain; charset=utf-8";
-    r.body = "WebSocket version 13 required\n";
-    r.headers.emplace_back("Sec-WebSocket-Version", "13");
-    keep_alive_ = false;
-    return send(std::move(r));
-  }
+  if (req[http::field::sec_websocket_version] != "13")  // RFC 6455 4.4: say which version we speak
+    return reject(http::status::upgrade_required, "WebSocket version 13 required\n",
+                  {{"Sec-WebSocket-Version", "13"}});
   auto accept = ws::accept_key(req[http::field::sec_websocket_key]);
   if (!accept) return reject(http::status::bad_request, "missing or malformed Sec-WebSocket-Key\n");
   // Bytes the client sent after its request (frames it did not wait to send).

@@ -169,8 +169,7 @@ std::size_t session::frames_to_write(std::string_view* out, std::size_t max_fram
   return n;
 }
 
-void session::on_written(bool ok, std::size_t frames) {
-  if (!ok) return;  // the transport ends the session
+void session::on_written(std::size_t frames) {
   in_flight_ -= frames;
   bool saw_msg = false;
   for (; frames > 0 && !queue_.empty(); --frames) {
@@ -228,7 +227,6 @@ void session::trim() {
 
 void session::check_timeouts(std::int64_t now) {
   if (gone_) return;
-  trim();
   if (closing_) {
     if (now - phase_ms_ > close_grace_ms) abort_transport();
     return;

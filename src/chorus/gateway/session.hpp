@@ -61,7 +61,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   // in all, but at least one), from the front of the queue, into `out`; they
   // stay queued until on_written() reports them.
   std::size_t frames_to_write(std::string_view* out, std::size_t max_frames, std::size_t max_bytes);
-  void on_written(bool ok, std::size_t frames);
+  void on_written(std::size_t frames);  // a failed write ends the session instead
   void on_gone();  // the transport is finished; leave every index
 
   shard& shard_;
@@ -110,7 +110,8 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void enqueue(out_frame f);
   void pump();
   void flush_cursors();
-  // Gives back the memory of empty queues (an idle session keeps none).
+  // Gives back the memory of empty queues (an idle session keeps none);
+  // called whenever the send queue drains.
   void trim();
   // A store callback that brings its result back to this session's shard
   // and runs `f` there, if the session is still open. The session stays
@@ -132,6 +133,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void settle_sync();
   void settle_check();
   void push_stored(const core::message& m);  // a message read from the store, to the send queue
+  store::sync_request sync_request() const;
   void sync_round();
   void on_sync_result(store::sync_result r);
   void feed_sync();

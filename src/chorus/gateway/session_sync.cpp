@@ -35,11 +35,10 @@ void session::start_sync(std::string seq) {
 // then up to route_staleness() (its presence cache). Such a delivery is
 // stored, but its push is missed, and the login's sync may have read the
 // store before it was committed. So once the write is done and that time has
-// passed, the session checks the store (settle_check) and, if it holds
-// anything this session lacks, runs one more sync round, in order (the inbox
-// drops what was pushed already). Nothing of it is kept in
-// the session: the directory's job, the post and a timer made for the wait
-// hold only a weak pointer to it. On a single node nothing happens.
+// passed, the session reads the store once more (settle_check) and pushes,
+// in order, what it lacks. Nothing of it is kept in the session: the
+// directory's job, the post and a timer made for the wait hold only a weak
+// pointer to it. On a single node nothing happens.
 void session::settle_sync() {
   auto& out = ctx_.chat.out();
   auto wait = out.route_staleness();
@@ -83,8 +82,7 @@ void session::settle_check() {
     inbox_.request_resync();  // the running sync reads once more, after this moment
     return;
   }
-  store::sync_request q{app_, user_, device_, inbox_.known(), ctx_.cfg.sync_batch};
-  ctx_.chat.storage().sync(std::move(q), back_on_shard<store::sync_result>([this](store::sync_result r) {
+  ctx_.chat.storage().sync(sync_request(), back_on_shard<store::sync_result>([this](store::sync_result r) {
     if (closing_) return;
     if (inbox_.syncing()) {
       inbox_.request_resync();
@@ -104,9 +102,13 @@ void session::settle_check() {
   }));
 }
 
+// What this device lacks after the positions its inbox holds.
+store::sync_request session::sync_request() const {
+  return {app_, user_, device_, inbox_.known(), ctx_.cfg.sync_batch};
+}
+
 void session::sync_round() {
-  store::sync_request q{app_, user_, device_, inbox_.known(), ctx_.cfg.sync_batch};
-  ctx_.chat.storage().sync(std::move(q), back_on_shard<store::sync_result>([this](store::sync_result r) {
+  ctx_.chat.storage().sync(sync_request(), back_on_shard<store::sync_result>([this](store::sync_result r) {
     on_sync_result(std::move(r));
   }));
 }

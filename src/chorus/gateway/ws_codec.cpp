@@ -111,6 +111,7 @@ std::string control_frame(opcode op, std::string_view payload) {
 }
 
 std::string close_frame(std::uint16_t code, std::string_view reason) {
+  if (code == close_no_status) return control_frame(opcode::close, {});
   // 125 bytes of payload: the code and at most 123 of reason, not cut
   // inside a UTF-8 sequence.
   if (reason.size() > 123) {

@@ -46,7 +46,8 @@ inline constexpr std::size_t max_header = 10;
 std::size_t frame_header(std::uint8_t* out, opcode op, std::uint64_t size) noexcept;
 // A whole control frame (header + payload, payload <= 125 bytes).
 std::string control_frame(opcode op, std::string_view payload);
-// A close frame with `code` and `reason` (cut to fit 125 bytes, on a UTF-8 boundary).
+// A close frame with `code` and `reason` (cut to fit 125 bytes, on a UTF-8
+// boundary); for close_no_status, a close frame with no payload.
 std::string close_frame(std::uint16_t code, std::string_view reason);
 
 // Reads frames from the bytes a client sent. Feed it the unread bytes; it

@@ -109,14 +109,7 @@ void ws_session::consume(char* data, std::size_t size) {
         if (close_written_) return finish();
         // Echo the peer's code (none if it gave none); the socket closes once
         // the echo is written.
-        if (!close_sent_) {
-          if (r.code == ws::close_no_status) {
-            close_sent_ = true;
-            add_control(ws::control_frame(ws::opcode::close, {}));
-          } else {
-            send_close(r.code, {});
-          }
-        }
+        send_close(r.code, {});
         break;
       case k::fail:
         // Fail the connection (RFC 6455 7.1.7): our close frame, then the
@@ -180,10 +173,7 @@ void ws_session::flush() {
 
 void ws_session::on_flushed(error_code ec, write_batch& b) {
   writing_ = false;
-  if (ec) {
-    if (open_ && b.frames) on_written(false, b.frames);
-    return finish();
-  }
+  if (ec) return finish();
   if (!open_) {
     // The 101 answer is out: the session starts, then reads what came early.
     open_ = true;
@@ -202,7 +192,7 @@ void ws_session::on_flushed(error_code ec, write_batch& b) {
     error_code ignored;
     sock_.shutdown(net::socket_base::shutdown_send, ignored);
   }
-  if (b.frames) on_written(true, b.frames);
+  if (b.frames) on_written(b.frames);
   flush();
 }
 
