@@ -153,6 +153,9 @@ struct peer_server::impl final : peer::Peer::Service {
   impl(chat::fanout& l, chat::metrics& m) : local(l), metrics(m) {}
 
   grpc::Status Deliver(grpc::ServerContext*, const peer::Batch* b, peer::Ack* ack) override {
+    // Counted before the shards see them: a client that got one may read the
+    // counter and must find it counted.
+    metrics.peer_deliveries_received.Increment(b->deliveries_size());
     for (auto& m : b->memberships())
       local.membership(std::make_shared<chat::membership_change>(
           chat::membership_change{m.app(), m.room(), m.user(), m.joined(), m.joined_seq()}));
@@ -168,7 +171,6 @@ struct peer_server::impl final : peer::Peer::Service {
       d->frame = std::make_shared<const std::string>(p.frame());
       local.publish(std::move(d));
     }
-    metrics.peer_deliveries_received.Increment(b->deliveries_size());
     ack->set_accepted(static_cast<std::uint32_t>(b->deliveries_size()));
     return grpc::Status::OK;
   }
