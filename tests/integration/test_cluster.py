@@ -449,6 +449,40 @@ def test_a_login_gets_what_a_stale_route_missed_by_one_more_sync(cluster_db):
         proxy.stop()
 
 
+def test_a_node_that_joins_gets_pushes_before_the_next_heartbeat(cluster_db):
+    """A node joining the list publishes it: the others route to it at once,
+    not one heartbeat later (until then they would not know its address, and
+    its users would get what was sent to them only by their next sync)."""
+    cl = cluster_db
+    slow = ("--heartbeat-ms", "60000", "--node-ttl-ms", "120000")  # no heartbeat within the test
+    a = cl.start_node(1, extra=slow)
+    wait_until(lambda: cl.redis_cli("PUBSUB", "NUMSUB", "chorus:presence-changed").split()[-1] == "1", 10,
+               "node A to subscribe")
+    assert "0 peer node(s)" in readyz(a)[1]
+    b = cl.start_node(2, extra=slow)
+    cl.wait_mesh()  # node A learnt of node B from its announcement: no heartbeat came
+
+    async def main():
+        sender = await logged_in(a, 1)
+        u2 = await logged_in(b, 2)
+        try:
+            wait_until(lambda: settle_syncs(b) >= 1, 15, "node B's settle sync")
+            assert await u2.sync() == 0
+            received, synced = peer_received(b), b.metrics()["chorus_sync_messages_total"]
+            seq = (await sender.sendmsg("to the new node", toUid="2"))["convSeq"]
+            got = await u2.next_message(conv="d:1|2", timeout=10)
+            assert (got["content"], got["convSeq"]) == ("to the new node", seq)
+            assert peer_received(b) == received + 1  # node A pushed it to node B
+            assert b.metrics()["chorus_sync_messages_total"] == synced
+        finally:
+            await close_all(sender, u2)
+
+    run(main(), timeout=60)
+    # Leaving is announced too: node A forgets node B at once.
+    b.stop()
+    wait_until(lambda: "0 peer node(s)" in readyz(a)[1], 10, "node A to forget node B")
+
+
 def test_a_single_node_runs_no_settle_sync(chorus):
     """Nothing routes by a stale view on one node: route_staleness() is 0 and
     a login runs no extra sync round."""

@@ -14,6 +14,7 @@ namespace {
 constexpr const char* nodes_key = "chorus:nodes";
 constexpr const char* changed_channel = "chorus:presence-changed";
 constexpr const char* changed_all = "*";  // several users changed (never a cache key: those start with a digit)
+constexpr const char* changed_nodes = "#nodes";  // a node joined or left the list (nor is this)
 constexpr std::size_t ttl_refresh_batch = 100;  // EXPIREs per heartbeat while a refresh round runs
 
 // "chorus:presence:<len(app)>:<app><user>": with ':' allowed in ids,
@@ -53,10 +54,12 @@ void directory::start_watch() {
     // Entries fetched before now may have missed a change: start empty. And
     // fresh only once this subscription's first pong is in.
     auto gen = ++watch_gen_;
-    submit([this, gen](redisContext*) {
+    submit([this, gen](redisContext* c) {
       cache_.clear();
       cache_.unfence();
       trusted_gen_ = gen;
+      // A node that joined while this node was not listening said so unheard.
+      if (c) refresh_nodes(c);
     });
   };
   cb.fenced = [this](std::int64_t sent_ms) {
@@ -71,6 +74,10 @@ void directory::start_watch() {
   cb.lost = [this] { ++watch_gen_; };  // untrusted at once, before any job runs
   cb.changed = [this](std::string_view payload) {
     if (payload == changed_all) return submit([this](redisContext*) { cache_.clear(); });
+    if (payload == changed_nodes)
+      return submit([this](redisContext* c) {
+        if (c) refresh_nodes(c);
+      });
     submit([this, k = std::string(payload)](redisContext*) { cache_.drop(k); });
   };
   presence_watch::timing t;
@@ -91,6 +98,7 @@ directory::~directory() {
     if (!c) return;
     auto member = std::to_string(opt_.node_id) + "|" + opt_.peer_address;
     command(c, "ZREM %s %s", nodes_key, member.c_str());
+    command(c, "PUBLISH %s %s", changed_channel, changed_nodes);
   });
   {
     std::lock_guard lock(mu_);
@@ -234,11 +242,23 @@ void directory::heartbeat() {
   auto member = std::to_string(opt_.node_id) + "|" + opt_.peer_address;
   auto expires = std::to_string(now + opt_.ttl_ms);
   auto now_s = std::to_string(now);
-  if (!command(ctx_, "ZADD %s %s %s", nodes_key, expires.c_str(), member.c_str()) ||
-      !command(ctx_, "ZREMRANGEBYSCORE %s -inf %s", nodes_key, now_s.c_str()))
+  auto added = command(ctx_, "ZADD %s %s %s", nodes_key, expires.c_str(), member.c_str());
+  if (!added || !command(ctx_, "ZREMRANGEBYSCORE %s -inf %s", nodes_key, now_s.c_str()))
     return drop_connection("heartbeat failed");
-  auto r = command(ctx_, "ZRANGEBYSCORE %s %s +inf", nodes_key, now_s.c_str());
-  if (!r) return drop_connection("heartbeat failed");
+  // New in the list (first heartbeat, or back after dropping out): the other
+  // nodes learn it now rather than at their next heartbeat, so that none
+  // routes one of this node's users by a list without it.
+  if (added->type == REDIS_REPLY_INTEGER && added->integer == 1 &&
+      !command(ctx_, "PUBLISH %s %s", changed_channel, changed_nodes))
+    return drop_connection("heartbeat failed");
+  refresh_nodes(ctx_);
+  if (ctx_->err) drop_connection("heartbeat failed");
+}
+
+void directory::refresh_nodes(redisContext* c) {
+  auto now_s = std::to_string(core::unix_ms());
+  auto r = command(c, "ZRANGEBYSCORE %s %s +inf", nodes_key, now_s.c_str());
+  if (!r) return;  // the caller sees c->err
   std::vector<node_info> live;
   if (r->type == REDIS_REPLY_ARRAY) {
     for (std::size_t i = 0; i < r->elements; ++i) {

@@ -8,7 +8,8 @@
 //                                   although ids may contain ':'); a day's TTL,
 //                                   refreshed twice a day while the user is online
 //   chorus:presence-changed         channel: a user's set changed (payload: the
-//                                   presence_cache key), or "*": several did
+//                                   presence_cache key), or "*": several did, or
+//                                   "#nodes": a node joined or left chorus:nodes
 // A node that stops refreshing drops out of the node list after --node-ttl-ms;
 // presence entries of a dead node are ignored (only live nodes count) and
 // removed when the user's last connection there closes, or expire.
@@ -119,6 +120,8 @@ class directory {
   void loop();
   bool ensure_connected();
   void heartbeat();
+  // Reads the live nodes (self excluded) into live_ and tells on_nodes_.
+  void refresh_nodes(redisContext* c);
   void refresh_key_ttls();
   // Half a presence key's TTL: how long after its TTLs were set the next
   // refresh round starts.
