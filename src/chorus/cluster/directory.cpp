@@ -1,5 +1,7 @@
 #include "chorus/cluster/directory.hpp"
 
+#include "chorus/core/thread_name.hpp"
+
 #include "chorus/core/clock.hpp"
 
 #include <hiredis/hiredis.h>
@@ -40,7 +42,10 @@ directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_us
       commands_(commands),
       cache_(std::chrono::milliseconds(opt_.presence_cache_ms), opt_.presence_cache_max) {
   next_ttl_refresh_ms_ = core::steady_ms() + ttl_refresh_every_ms();
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("redis-dir");
+    loop();
+  });
   if (cache_.enabled()) start_watch();
 }
 

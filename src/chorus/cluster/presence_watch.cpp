@@ -1,5 +1,7 @@
 #include "chorus/cluster/presence_watch.hpp"
 
+#include "chorus/core/thread_name.hpp"
+
 #include "chorus/core/clock.hpp"
 
 #include <hiredis/hiredis.h>
@@ -26,7 +28,10 @@ presence_watch::presence_watch(std::string host, int port, std::string channel, 
       timing_(t),
       commands_(commands),
       cb_(std::move(cb)) {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("redis-watch");
+    loop();
+  });
 }
 
 presence_watch::~presence_watch() {

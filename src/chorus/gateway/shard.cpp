@@ -1,5 +1,7 @@
 #include "chorus/gateway/shard.hpp"
 
+#include "chorus/core/thread_name.hpp"
+
 #include "chorus/core/clock.hpp"
 #include "chorus/gateway/session.hpp"
 
@@ -18,6 +20,7 @@ shard::~shard() { join(); }
 void shard::start() {
   sweep();
   thread_ = std::thread([this] {
+    core::name_this_thread("shard-" + std::to_string(index_));
     // Handlers never throw by design; a throw is a bug and ends the process.
     io_.run();
   });

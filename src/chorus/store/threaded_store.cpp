@@ -1,5 +1,7 @@
 #include "chorus/store/threaded_store.hpp"
 
+#include "chorus/core/thread_name.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -9,8 +11,14 @@ namespace chorus::store {
 threaded_store::threaded_store(std::unique_ptr<batch_writer> w, std::unique_ptr<query_reader> r,
                                std::size_t batch_max, batch_observer on_batch)
     : batch_max_(batch_max), on_batch_(std::move(on_batch)), writer_(std::move(w)), reader_(std::move(r)) {
-  wthread_ = std::thread([this] { write_loop(); });
-  rthread_ = std::thread([this] { read_loop(); });
+  wthread_ = std::thread([this] {
+    core::name_this_thread("store-writer");
+    write_loop();
+  });
+  rthread_ = std::thread([this] {
+    core::name_this_thread("store-reader");
+    read_loop();
+  });
 }
 
 threaded_store::~threaded_store() {

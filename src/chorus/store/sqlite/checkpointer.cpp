@@ -1,5 +1,7 @@
 #include "chorus/store/sqlite/checkpointer.hpp"
 
+#include "chorus/core/thread_name.hpp"
+
 #include <spdlog/spdlog.h>
 
 namespace chorus::store::sqlite {
@@ -31,6 +33,7 @@ unsigned long checkpointer::runs() const {
 }
 
 void checkpointer::loop() {
+  core::name_this_thread("sqlite-ckpt");
   try {
     connection db(path_, false);
     // A connection learns the WAL mode from the file when it first reads.
