@@ -98,10 +98,10 @@ class Cluster:
         wait_until(up, 10, "redis to listen")
 
     def start_node(self, node_id, redis_port=None, extra=()):
-        flags = {"--heartbeat-ms": str(HEARTBEAT_MS), "--node-ttl-ms": "1500"}
+        flags = {"--heartbeat-ms": str(HEARTBEAT_MS), "--node-ttl-ms": "1500", "--peer-port": "0"}
         flags.update(dict(zip(extra[::2], extra[1::2])))
         srv = self.chorus("--postgres", self.database, "--redis", f"127.0.0.1:{redis_port or self.redis_port}",
-                          "--peer-port", "0", "--node-id", str(node_id), *(x for kv in flags.items() for x in kv),
+                          "--node-id", str(node_id), *(x for kv in flags.items() for x in kv),
                           workdir=self.tmp / f"node{node_id}")
         self.nodes[node_id] = srv
         return srv
@@ -481,6 +481,39 @@ def test_a_node_that_joins_gets_pushes_before_the_next_heartbeat(cluster_db):
     # Leaving is announced too: node A forgets node B at once.
     b.stop()
     wait_until(lambda: "0 peer node(s)" in readyz(a)[1], 10, "node A to forget node B")
+
+
+def test_a_node_restarted_at_the_same_address_gets_the_next_push(cluster_db):
+    """A peer's stream breaks when it restarts; the sending node, whose list
+    never lost it (same id and address, entry not expired), writes the next
+    batch again on a new stream: pushed live, not left to a sync."""
+    cl = cluster_db
+    port = free_port()
+    a = cl.start_node(1)
+    b = cl.start_node(2, extra=("--peer-port", str(port), "--node-ttl-ms", "30000"))
+    cl.wait_mesh()
+
+    async def exchange(note):
+        sender = await logged_in(a, 1)
+        u2 = await logged_in(b, 2)
+        try:
+            wait_until(lambda: settle_syncs(b) >= 1, 15, "node B's settle sync")
+            assert await u2.sync() == 0
+            received, synced = peer_received(b), b.metrics()["chorus_sync_messages_total"]
+            seq = (await sender.sendmsg(note, toUid="2"))["convSeq"]
+            got = await u2.next_message(conv="d:1|2", timeout=10)
+            assert (got["content"], got["convSeq"]) == (note, seq)
+            assert peer_received(b) == received + 1  # node A pushed it
+            assert b.metrics()["chorus_sync_messages_total"] == synced
+            return seq
+        finally:
+            await close_all(sender, u2)
+
+    first = run(exchange("before"), timeout=60)
+    b.kill9()
+    b.start()  # same node id, same peer port: node A keeps its link, whose stream broke
+    assert run(exchange("after the restart"), timeout=60) == first + 1
+    assert a.metrics().get("chorus_peer_send_failures_total", 0) == 0
 
 
 def test_a_single_node_runs_no_settle_sync(chorus):

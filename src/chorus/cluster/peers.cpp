@@ -1,5 +1,7 @@
 #include "chorus/cluster/peers.hpp"
 
+#include "chorus/core/thread_name.hpp"
+
 #include "peer.grpc.pb.h"
 
 #include <grpcpp/grpcpp.h>
@@ -14,7 +16,6 @@ namespace chorus::cluster {
 namespace {
 constexpr std::size_t max_batch = 512;
 constexpr std::size_t max_queue = 100000;  // past this a slow peer loses pushes (sync recovers them)
-constexpr auto call_deadline = std::chrono::seconds(2);
 }  // namespace
 
 class peer_link {
@@ -23,13 +24,19 @@ class peer_link {
       : self_(self),
         node_(std::move(n)),
         metrics_(m),
-        stub_(peer::Peer::NewStub(grpc::CreateChannel(node_.peer_address, grpc::InsecureChannelCredentials()))) {
-    thread_ = std::thread([this] { loop(); });
+        stub_(peer::Peer::NewStub(grpc::CreateCustomChannel(node_.peer_address, grpc::InsecureChannelCredentials(),
+                                                            channel_args()))) {
+    thread_ = std::thread([this] {
+      core::name_this_thread("peer-" + std::to_string(node_.id));
+      loop();
+    });
   }
   ~peer_link() {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
+      // A Write blocked on a peer that stopped reading returns now.
+      if (call_) call_->TryCancel();
     }
     cv_.notify_all();
     thread_.join();
@@ -52,13 +59,51 @@ class peer_link {
   }
 
  private:
+  // A peer that stops answering (not closing) is found by keepalive pings
+  // within ~keepalive_time + keepalive_timeout; its stream then fails.
+  static grpc::ChannelArguments channel_args() {
+    grpc::ChannelArguments a;
+    a.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+    a.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+    a.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    return a;
+  }
+
+  // One stream for as long as it works: a batch is one message on it, not a
+  // call (no call setup, headers or trailers per batch). A write fails when
+  // the stream broke (the peer restarted, or died): the batch is written
+  // again once on a new stream if the broken one had worked (a restarted
+  // peer gets it; a copy the peer did read is dropped by its inboxes, which
+  // keep each conversation's order by convSeq); else it is dropped and
+  // counted, and the next batch tries a new stream.
   void loop() {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    std::unique_ptr<grpc::ClientWriter<peer::Batch>> stream;
+    bool stream_worked = false;
+    peer::Ack ack;
+    bool failing = false;  // log a failure once per streak, not per batch
+    auto open = [&] {
+      std::lock_guard lock(mu_);
+      ctx = std::make_unique<grpc::ClientContext>();
+      call_ = ctx.get();
+      if (stopping_) ctx->TryCancel();
+      stream = stub_->Stream(ctx.get(), &ack);
+      stream_worked = false;
+    };
+    auto close = [&] {
+      auto st = stream->Finish();
+      std::lock_guard lock(mu_);
+      stream.reset();
+      call_ = nullptr;
+      ctx.reset();
+      return st;
+    };
     for (;;) {
       peer::Batch batch;
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return stopping_ || !deliveries_.empty() || !memberships_.empty(); });
-        if (stopping_) return;
+        if (stopping_) break;
         // Memberships first: a room joined before a message must be indexed before it.
         while (!memberships_.empty()) {
           *batch.add_memberships() = std::move(memberships_.front());
@@ -70,17 +115,31 @@ class peer_link {
         }
       }
       batch.set_from_node(self_);
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + call_deadline);
-      peer::Ack ack;
-      auto st = stub_->Deliver(&ctx, batch, &ack);
-      if (st.ok()) {
+      if (!stream) open();
+      bool ok = stream->Write(batch);
+      if (!ok && stream_worked) {
+        close();
+        open();
+        ok = stream->Write(batch);
+      }
+      if (ok) {
         metrics_.peer_deliveries_sent.Increment(batch.deliveries_size());
-      } else {
-        metrics_.peer_send_failures.Increment(batch.deliveries_size() + batch.memberships_size());
+        stream_worked = true;
+        failing = false;
+        continue;
+      }
+      metrics_.peer_send_failures.Increment(batch.deliveries_size() + batch.memberships_size());
+      auto st = close();
+      if (!failing)
         spdlog::warn("peer node {} ({}): batch of {} lost: {} (sync recovers it)", node_.id, node_.peer_address,
                      batch.deliveries_size(), st.error_message());
-      }
+      failing = true;
+    }
+    // Stopping: the link goes with its node, or the process ends; what is
+    // still queued is dropped like a failed batch (sync recovers it).
+    if (stream) {
+      stream->WritesDone();
+      close();  // prompt: the destructor cancelled the call
     }
   }
 
@@ -93,6 +152,7 @@ class peer_link {
   std::deque<peer::Delivery> deliveries_;
   std::deque<peer::Membership> memberships_;
   bool stopping_ = false;
+  grpc::ClientContext* call_ = nullptr;  // the open stream's, to cancel it (under mu_)
   std::thread thread_;
 };
 
@@ -148,18 +208,54 @@ void peers::send(unsigned node, std::shared_ptr<const chat::membership_change> c
   link->push(std::move(m));
 }
 
-// gRPC's threads run Deliver; the shards get the work by post.
-struct peer_server::impl final : peer::Peer::Service {
+// gRPC's callback API: the reactions run on gRPC's own threads, straight
+// from the poller that read the bytes (the sync API hands each read to a
+// thread of its pool: a context switch per batch). The shards get the work
+// by post; nothing here blocks.
+struct peer_server::impl final : peer::Peer::CallbackService {
   impl(chat::fanout& l, chat::metrics& m) : local(l), metrics(m) {}
 
-  grpc::Status Deliver(grpc::ServerContext*, const peer::Batch* b, peer::Ack* ack) override {
+  grpc::ServerUnaryReactor* Deliver(grpc::CallbackServerContext* ctx, const peer::Batch* b, peer::Ack* ack) override {
+    ack->set_accepted(static_cast<std::uint32_t>(handle(*b)));
+    auto* r = ctx->DefaultReactor();
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+
+  // One per open stream (one per peer node): reads batch after batch.
+  class stream_reader final : public grpc::ServerReadReactor<peer::Batch> {
+   public:
+    stream_reader(impl& s, peer::Ack* ack) : server_(s), ack_(ack) { StartRead(&batch_); }
+    void OnReadDone(bool ok) override {
+      if (!ok) {  // the sender ended the stream, or it broke
+        ack_->set_accepted(static_cast<std::uint32_t>(accepted_));
+        Finish(grpc::Status::OK);
+        return;
+      }
+      accepted_ += server_.handle(batch_);
+      StartRead(&batch_);
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    impl& server_;
+    peer::Ack* ack_;
+    peer::Batch batch_;
+    std::uint64_t accepted_ = 0;
+  };
+
+  grpc::ServerReadReactor<peer::Batch>* Stream(grpc::CallbackServerContext*, peer::Ack* ack) override {
+    return new stream_reader(*this, ack);
+  }
+
+  std::size_t handle(const peer::Batch& b) {
     // Counted before the shards see them: a client that got one may read the
     // counter and must find it counted.
-    metrics.peer_deliveries_received.Increment(b->deliveries_size());
-    for (auto& m : b->memberships())
+    metrics.peer_deliveries_received.Increment(b.deliveries_size());
+    for (auto& m : b.memberships())
       local.membership(std::make_shared<chat::membership_change>(
           chat::membership_change{m.app(), m.room(), m.user(), m.joined(), m.joined_seq()}));
-    for (auto& p : b->deliveries()) {
+    for (auto& p : b.deliveries()) {
       auto d = std::make_shared<chat::delivery>();
       d->what = p.kind() == 1 ? chat::delivery::kind::event : chat::delivery::kind::message;
       d->app = p.app();
@@ -171,8 +267,7 @@ struct peer_server::impl final : peer::Peer::Service {
       d->frame = std::make_shared<const std::string>(p.frame());
       local.publish(std::move(d));
     }
-    ack->set_accepted(static_cast<std::uint32_t>(b->deliveries_size()));
-    return grpc::Status::OK;
+    return static_cast<std::size_t>(b.deliveries_size());
   }
 
   chat::fanout& local;
@@ -190,7 +285,10 @@ peer_server::peer_server(const std::string& address, chat::fanout& local, chat::
 }
 
 peer_server::~peer_server() {
-  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  // The other nodes' streams stay open as long as this server: cancel them
+  // now rather than wait (their next batch opens a stream to whoever
+  // listens then, or fails and is recovered by sync).
+  impl_->server->Shutdown(std::chrono::system_clock::now());
 }
 
 }  // namespace chorus::cluster

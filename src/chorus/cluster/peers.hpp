@@ -1,10 +1,12 @@
 // Peer delivery over gRPC. `peers` keeps one link per live node (updated
-// from the directory); a link has a queue and a thread that sends it in
-// batches, one unary call at a time, so a peer sees deliveries in the order
-// they were committed. A failed call drops its batch: the store has every
-// message and the recipients' sync recovers it. `peer_server` receives
-// batches on gRPC's threads and posts them to the local shards through
-// `local`, never locking the hot path.
+// from the directory); a link has a queue and a thread that writes it in
+// batches on one long-lived client stream (Peer.Stream), so a peer sees
+// deliveries in the order they were committed, and a batch costs a message
+// on an open HTTP/2 stream rather than a call. A failed write drops its
+// batch and the stream (the next batch opens another): the store has every
+// message and the recipients' sync recovers it. `peer_server` reads each
+// stream on one of gRPC's threads and posts the batches to the local shards
+// through `local`, never locking the hot path.
 #pragma once
 
 #include "chorus/chat/delivery.hpp"
