@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -328,6 +329,40 @@ TEST_P(StoreContract, SyncIsPagedByLimit) {
   auto c = sync("2", "d", {{conv, 6}}, 3);
   EXPECT_FALSE(c.more);
   EXPECT_EQ(seqs(c.missed), (std::vector<std::uint64_t>{7}));
+}
+
+TEST_P(StoreContract, APageCutAcrossConversationsStillListsThemAll) {
+  // Three conversations of user 2, three messages each; odd ids on purpose
+  // (a quote and a backslash travel in the known positions too).
+  const std::string odd = "q\"b\\s";
+  for (const auto& peer : {std::string("1"), std::string("3"), odd})
+    for (int i = 0; i < 3; ++i) send(peer, "2", "m");
+  std::vector<std::string> convs{core::direct_conv("1", "2"), core::direct_conv("2", "3"),
+                                 core::direct_conv(odd, "2")};
+  std::sort(convs.begin(), convs.end());
+  auto a = sync("2", "d", {}, 4);
+  EXPECT_TRUE(a.more);
+  ASSERT_EQ(a.convs.size(), 3u);  // every conversation, though the page ends in the second
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(a.convs[i].conv, convs[i]);
+    EXPECT_EQ(a.convs[i].seq, 0u);
+  }
+  ASSERT_EQ(a.missed.size(), 4u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(a.missed[i].conv, convs[0]);
+  EXPECT_EQ(a.missed[3].conv, convs[1]);
+  EXPECT_EQ(seqs(a.missed), (std::vector<std::uint64_t>{1, 2, 3, 1}));
+  // The next page from what the session has: the same conversation twice
+  // counts its larger position; an unknown one is ignored.
+  auto b = sync("2", "d", {{convs[0], 3}, {convs[1], 1}, {convs[2], 2}, {convs[1], 0}, {"d:8|9", 5}}, 4);
+  EXPECT_FALSE(b.more);
+  ASSERT_EQ(b.convs.size(), 3u);
+  EXPECT_EQ(b.convs[0].seq, 3u);
+  EXPECT_EQ(b.convs[1].seq, 1u);
+  EXPECT_EQ(b.convs[2].seq, 2u);
+  ASSERT_EQ(b.missed.size(), 3u);
+  EXPECT_EQ(b.missed[0].conv, convs[1]);
+  EXPECT_EQ(b.missed[2].conv, convs[2]);
+  EXPECT_EQ(seqs(b.missed), (std::vector<std::uint64_t>{2, 3, 3}));
 }
 
 TEST_P(StoreContract, LeaveEndsMembershipAndRejoinStartsAfresh) {

@@ -30,6 +30,7 @@ class result {
   std::int64_t int64(int row, int col) const { return std::stoll(PQgetvalue(r_.get(), row, col)); }
   std::uint64_t uint64(int row, int col) const { return static_cast<std::uint64_t>(int64(row, col)); }
   bool boolean(int row, int col) const { return PQgetvalue(r_.get(), row, col)[0] == 't'; }
+  bool null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> r_;

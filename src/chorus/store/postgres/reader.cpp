@@ -17,11 +17,26 @@ void append_rows(const result& r, const std::string& app, std::vector<core::mess
 }  // namespace
 
 reader::reader(const std::string& conninfo) : db_(conninfo) {
-  db_.prepare("convs",
-              "SELECT m.conv, GREATEST(m.joined_seq, COALESCE(c.seq, 0)) FROM members m "
-              "LEFT JOIN cursors c ON c.app=m.app AND c.user_id=m.user_id AND c.device=$1 AND c.conv=m.conv "
-              "WHERE m.app=$2 AND m.user_id=$3 ORDER BY m.conv");
-  db_.prepare("after", select_messages("WHERE app=$1 AND conv=$2 AND seq>$3 ORDER BY seq LIMIT $4").c_str());
+  // A sync in one statement (one snapshot, one round trip): the user's
+  // conversations, each with the point delivery starts after (the join
+  // point, this device's cursor, what the session says it has), and after
+  // each, up to $6 of its messages in convSeq order; a conversation with
+  // none comes once with NULL message columns. Each conversation reads at
+  // most $6 (the page's limit + 1) rows, so a page costs at most that many
+  // per conversation even when the first fills it.
+  db_.prepare("sync",
+              (std::string("WITH k AS (SELECT conv, max(seq) AS seq FROM unnest($4::text[], $5::bigint[]) AS k(conv, seq) "
+                           "           GROUP BY conv), "
+                           "c AS (SELECT m.conv, GREATEST(m.joined_seq, COALESCE(cu.seq, 0), COALESCE(k.seq, 0)) AS seq "
+                           "      FROM members m "
+                           "      LEFT JOIN cursors cu ON cu.app=m.app AND cu.user_id=m.user_id AND cu.device=$1 "
+                           "                          AND cu.conv=m.conv "
+                           "      LEFT JOIN k ON k.conv=m.conv "
+                           "      WHERE m.app=$2 AND m.user_id=$3) "
+                           "SELECT c.conv, c.seq, x.* FROM c LEFT JOIN LATERAL (") +
+               select_messages("WHERE app=$2 AND conv=c.conv AND seq>c.seq ORDER BY seq LIMIT $6") +
+               ") x ON true ORDER BY c.conv, x.seq")
+                  .c_str());
   db_.prepare("before", select_messages("WHERE app=$1 AND conv=$2 AND seq<$3 ORDER BY seq DESC LIMIT $4").c_str());
   db_.prepare("newest", select_messages("WHERE app=$1 AND conv=$2 ORDER BY seq DESC LIMIT 1").c_str());
   db_.prepare("member", "SELECT 1 FROM members WHERE app=$1 AND user_id=$2 AND conv=$3");
@@ -36,27 +51,23 @@ reader::reader(const std::string& conninfo) : db_(conninfo) {
 
 sync_result reader::sync(const sync_request& r) {
   sync_result res;
-  // One snapshot: the conversation list and the messages agree.
-  db_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  try {
-    auto convs = db_.run("convs", r.device, r.app, r.user);
-    for (int i = 0; i < convs.rows(); ++i) res.convs.push_back({convs.text(i, 0), convs.uint64(i, 1)});
-    for (auto& c : res.convs) {
-      for (auto& k : r.known)
-        if (k.conv == c.conv) c.seq = std::max(c.seq, k.seq);
-      if (res.more) continue;
-      auto room = static_cast<std::uint64_t>(r.limit - res.missed.size());
-      append_rows(db_.run("after", r.app, c.conv, c.seq, room + 1), r.app, res.missed);
-      if (res.missed.size() > r.limit) {
-        res.missed.pop_back();
-        res.more = true;
-      }
-    }
-  } catch (...) {
-    db_.exec("ROLLBACK");
-    throw;
+  std::vector<std::string> known_convs, known_seqs;
+  for (auto& k : r.known) {
+    known_convs.push_back(k.conv);
+    known_seqs.push_back(std::to_string(k.seq));
   }
-  db_.exec("COMMIT");
+  auto rows = db_.run("sync", r.device, r.app, r.user, text_array(known_convs), text_array(known_seqs),
+                      static_cast<std::uint64_t>(r.limit + 1));
+  for (int i = 0; i < rows.rows(); ++i) {
+    auto conv = rows.text(i, 0);
+    if (res.convs.empty() || res.convs.back().conv != conv) res.convs.push_back({std::move(conv), rows.uint64(i, 1)});
+    if (rows.null(i, 2)) continue;  // nothing after its point
+    if (res.missed.size() == r.limit) {
+      res.more = true;  // the rest comes with the next page
+      continue;
+    }
+    res.missed.push_back(message_from_row(rows, i, r.app, 2));
+  }
   return res;
 }
 

@@ -41,19 +41,19 @@ void create_schema(connection& c) {
   c.exec("SELECT pg_advisory_unlock(728310)");
 }
 
-core::message message_from_row(const result& r, int row, const std::string& app) {
+core::message message_from_row(const result& r, int row, const std::string& app, int first) {
   core::message m;
   m.app = app;
-  m.conv = r.text(row, 0);
-  m.seq = r.uint64(row, 1);
-  m.id = r.text(row, 2);
-  m.from = r.text(row, 3);
-  m.client_msg_id = r.text(row, 4);
-  m.to = r.text(row, 5);
-  m.room = r.text(row, 6);
-  m.type = r.text(row, 7);
-  m.content = r.text(row, 8);
-  m.ts_ms = r.int64(row, 9);
+  m.conv = r.text(row, first);
+  m.seq = r.uint64(row, first + 1);
+  m.id = r.text(row, first + 2);
+  m.from = r.text(row, first + 3);
+  m.client_msg_id = r.text(row, first + 4);
+  m.to = r.text(row, first + 5);
+  m.room = r.text(row, first + 6);
+  m.type = r.text(row, first + 7);
+  m.content = r.text(row, first + 8);
+  m.ts_ms = r.int64(row, first + 9);
   return m;
 }
 

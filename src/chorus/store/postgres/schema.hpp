@@ -11,6 +11,7 @@ void create_schema(connection& c);
 
 inline constexpr const char* message_columns =
     "conv, seq, id, sender, client_msg_id, to_user, room, type, content, ts";
-core::message message_from_row(const result& r, int row, const std::string& app);
+// The message whose columns (message_columns) start at column `first`.
+core::message message_from_row(const result& r, int row, const std::string& app, int first = 0);
 
 }  // namespace chorus::store::postgres
