@@ -516,6 +516,29 @@ def test_a_node_restarted_at_the_same_address_gets_the_next_push(cluster_db):
     assert a.metrics().get("chorus_peer_send_failures_total", 0) == 0
 
 
+def test_a_burst_of_logins_is_in_redis_and_routable(cluster):
+    """Presence writes are pipelined, a burst of logins in a few round trips:
+    each user is in Redis once its login settled, each is reached from
+    another node, and a burst of logouts empties every set."""
+    a, b = cluster.nodes[1], cluster.nodes[2]
+    users = [str(100 + i) for i in range(40)]
+
+    async def main():
+        sender = await logged_in(b, 1)
+        burst = await asyncio.gather(*(logged_in(a, u) for u in users))
+        try:
+            wait_until(lambda: all(cluster.presence(u) == {"1"} for u in users), 10, "every user in Redis")
+            for u in users:
+                await sender.sendmsg(f"to {u}", toUid=u)
+            for u, c in zip(users, burst):
+                assert (await c.next_message(conv=f"d:1|{u}"))["content"] == f"to {u}"
+        finally:
+            await close_all(sender, *burst)
+
+    run(main(), timeout=60)
+    wait_until(lambda: all(cluster.presence(u) == set() for u in users), 10, "every set emptied")
+
+
 def test_a_single_node_runs_no_settle_sync(chorus):
     """Nothing routes by a stale view on one node: route_staleness() is 0 and
     a login runs no extra sync round."""

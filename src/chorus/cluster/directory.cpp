@@ -31,8 +31,27 @@ void directory::reply_deleter::operator()(redisReply* r) const noexcept { freeRe
 
 template <class... Args>
 directory::reply_ptr directory::command(redisContext* c, const char* fmt, Args... args) {
+  if (!drain(c)) return nullptr;
   commands_.Increment();
   return reply_ptr(static_cast<redisReply*>(redisCommand(c, fmt, args...)));
+}
+
+template <class... Args>
+void directory::pipeline(redisContext* c, const char* fmt, Args... args) {
+  commands_.Increment();
+  if (redisAppendCommand(c, fmt, args...) == REDIS_OK) ++pipelined_;
+}
+
+bool directory::drain(redisContext* c) {
+  for (; pipelined_ > 0; --pipelined_) {
+    void* r = nullptr;
+    if (redisGetReply(c, &r) != REDIS_OK) {
+      pipelined_ = 0;
+      return false;
+    }
+    freeReplyObject(r);
+  }
+  return true;
 }
 
 directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands)
@@ -125,8 +144,8 @@ void directory::submit(job j) {
 void directory::announce(redisContext* c, const std::string& app, const std::string& user) {
   auto key = presence_key(app, user);
   auto id = std::to_string(opt_.node_id);
-  command(c, "SADD %s %s", key.c_str(), id.c_str());
-  command(c, "EXPIRE %s %d", key.c_str(), opt_.presence_key_ttl_s);
+  pipeline(c, "SADD %s %s", key.c_str(), id.c_str());
+  pipeline(c, "EXPIRE %s %d", key.c_str(), opt_.presence_key_ttl_s);
 }
 
 void directory::user_online(const std::string& app, const std::string& user) {
@@ -134,20 +153,25 @@ void directory::user_online(const std::string& app, const std::string& user) {
     if (!c) return;  // re-announced when Redis returns
     announce(c, app, user);
     // After the change, so that a node that drops its entry and asks again sees it.
-    command(c, "PUBLISH %s %s", changed_channel, presence_cache::key(app, user).c_str());
+    pipeline(c, "PUBLISH %s %s", changed_channel, presence_cache::key(app, user).c_str());
   });
 }
 
 void directory::user_offline(const std::string& app, const std::string& user) {
   submit([this, app, user](redisContext* c) {
     if (!c) return;
-    command(c, "SREM %s %s", presence_key(app, user).c_str(), std::to_string(opt_.node_id).c_str());
-    command(c, "PUBLISH %s %s", changed_channel, presence_cache::key(app, user).c_str());
+    pipeline(c, "SREM %s %s", presence_key(app, user).c_str(), std::to_string(opt_.node_id).c_str());
+    pipeline(c, "PUBLISH %s %s", changed_channel, presence_cache::key(app, user).c_str());
   });
 }
 
 void directory::after_pending(std::function<void()> done) {
-  submit([done = std::move(done)](redisContext*) { done(); });
+  submit([this, done = std::move(done)](redisContext* c) {
+    // "Answered": what was pipelined before is read first (a failure shows
+    // in c->err, which the loop handles after this job).
+    if (c) drain(c);
+    done();
+  });
 }
 
 void directory::nodes_of(std::string app, std::vector<std::string> users,
@@ -210,6 +234,7 @@ void directory::drop_connection(const char* why) {
   std::string err = ctx_ && ctx_->err ? ctx_->errstr : why;
   if (ctx_) redisFree(ctx_);
   ctx_ = nullptr;
+  pipelined_ = 0;
   std::lock_guard lock(mu_);
   if (healthy_) spdlog::warn("redis {}:{} lost: {}; serving local users only", opt_.host, opt_.port, err);
   healthy_ = false;
@@ -295,14 +320,9 @@ void directory::refresh_key_ttls() {
   auto n = std::min(ttl_refresh_.size(), ttl_refresh_batch);
   for (auto i = ttl_refresh_.size() - n; i < ttl_refresh_.size(); ++i) {
     auto key = presence_key(ttl_refresh_[i].first, ttl_refresh_[i].second);
-    commands_.Increment();
-    redisAppendCommand(ctx_, "EXPIRE %s %d", key.c_str(), opt_.presence_key_ttl_s);
+    pipeline(ctx_, "EXPIRE %s %d", key.c_str(), opt_.presence_key_ttl_s);
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    void* r = nullptr;
-    if (redisGetReply(ctx_, &r) != REDIS_OK) return drop_connection("refreshing presence TTLs failed");
-    freeReplyObject(r);
-  }
+  if (!drain(ctx_)) return drop_connection("refreshing presence TTLs failed");
   ttl_refresh_.resize(ttl_refresh_.size() - n);
 }
 
@@ -324,6 +344,12 @@ void directory::loop() {
         drop_connection("command failed");
         up = false;
       }
+    }
+    // What the batch pipelined (presence changes and their publications,
+    // a burst of logins' in one round trip) goes out now.
+    if (up && ctx_ && !drain(ctx_)) {
+      drop_connection("command failed");
+      up = false;
     }
     if (core::steady_ms() >= next_beat) {
       if (up) heartbeat();

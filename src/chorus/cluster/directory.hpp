@@ -16,6 +16,10 @@
 //
 // One thread talks to Redis (hiredis, blocking, with timeouts). Public calls
 // are thread-safe and never block on Redis: they queue work for that thread.
+// Presence writes (SADD, EXPIRE, SREM and their PUBLISH) are pipelined: the
+// jobs of one wake-up send theirs in one round trip (a burst of logins), and
+// their replies are read before any command whose reply is used and before
+// after_pending() runs its callback, so order and "answered" hold.
 // While Redis is unreachable the node keeps serving its own users, routes to
 // every node it last knew, and says so in healthy()/status().
 //
@@ -135,8 +139,16 @@ class directory {
   };
   using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
   // Runs one command on `c`, counted; empty if the connection failed.
+  // Waits for the replies of what was pipelined first, so replies match.
   template <class... Args>
   reply_ptr command(redisContext* c, const char* fmt, Args... args);
+  // Queues one command whose reply nobody reads (counted): sent with the
+  // next command() or drain(), in order with everything else on `c`.
+  template <class... Args>
+  void pipeline(redisContext* c, const char* fmt, Args... args);
+  // Sends what was pipelined and reads its replies; false if the
+  // connection failed (the caller drops it).
+  bool drain(redisContext* c);
   std::vector<unsigned> live_ids() const;
 
   directory_options opt_;
@@ -153,6 +165,7 @@ class directory {
   std::string last_error_;
 
   redisContext* ctx_ = nullptr;  // the Redis thread's only
+  std::size_t pipelined_ = 0;    // replies owed on ctx_ for pipeline()d commands
   presence_cache cache_;         // the Redis thread's only
   // The key TTL refresh (the Redis thread's only): users still to refresh
   // in this round, and when the next round starts (steady ms).
