@@ -6,6 +6,7 @@
 
 #include <netinet/in.h>
 
+#include <chrono>
 #include <deque>
 
 namespace chorus::bench {
@@ -20,6 +21,11 @@ namespace {
 // Lets the kernel pick the source port at connect time, by destination, so
 // one source address can reach ~28,000 connections to one port.
 using bind_no_port = net::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
+
+std::int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 class ws_connection final : public connection, public std::enable_shared_from_this<ws_connection> {
  public:
@@ -39,10 +45,12 @@ class ws_connection final : public connection, public std::enable_shared_from_th
     }
     sock.async_connect(t.server, [self = shared_from_this(), host = t.host, done](beast::error_code ec2) {
       if (ec2) return done("connect: " + ec2.message());
+      self->tcp_done_us = steady_us();
       beast::error_code ignored;
       self->ws_.next_layer().set_option(tcp::no_delay(true), ignored);
       self->ws_.async_handshake(host, "/ws", [self, done](beast::error_code ec3) {
         if (ec3) return done("upgrade: " + ec3.message());
+        self->upgrade_done_us = steady_us();
         self->ws_.text(true);
         self->open_ = true;
         done("");
@@ -57,11 +65,16 @@ class ws_connection final : public connection, public std::enable_shared_from_th
     if (!writing_) do_write();
   }
 
+  // An abortive close (RST): the tool would otherwise keep every closed
+  // connection in TIME_WAIT for a minute, and the next run's connects,
+  // from the same source address to the same port, would pay for a
+  // kernel port search among tens of thousands of them (it showed as a
+  // handshake tail that grew run after run).
   void close() override {
     closing_ = true;
     open_ = false;
     beast::error_code ec;
-    ws_.next_layer().shutdown(tcp::socket::shutdown_both, ec);
+    ws_.next_layer().set_option(net::socket_base::linger(true, 0), ec);
     ws_.next_layer().close(ec);
   }
 

@@ -34,6 +34,9 @@ class connection {
   // `done("")` once the upgrade is complete, else `done(reason)`.
   virtual void connect(const target& t, std::function<void(const std::string&)> done) = 0;
   virtual void send(std::shared_ptr<const std::string> frame) = 0;
+  // When the TCP connection and the upgrade completed (steady clock, µs; 0
+  // until then): the handshake's parts, for the tool's histograms.
+  std::int64_t tcp_done_us = 0, upgrade_done_us = 0;
   // Drops the connection at once (no close handshake).
   virtual void close() = 0;
 };

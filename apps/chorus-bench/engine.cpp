@@ -30,6 +30,13 @@ struct engine::shard_state {
   std::deque<std::size_t> pending;  // users waiting to connect
   int in_flight = 0;
   int max_in_flight = 1;
+  // open-loop connecting (cfg.connect_rate): handshake k of this shard is
+  // due at connect_t0 + k / connect_rate
+  net::steady_timer connect_timer{io};
+  bool connect_timer_set = false;
+  double connect_rate = 0;
+  std::int64_t connect_t0 = 0;
+  std::uint64_t connects_started = 0;
   // pacer
   net::steady_timer pace_timer{io};
   std::function<void()> pace_tick;  // owned here, like hb_tick
@@ -47,7 +54,10 @@ struct engine::shard_state {
 engine::engine(const config& c) : cfg(c), heartbeat_(std::make_shared<const std::string>(heartbeat_frame())) {
   for (int i = 0; i < c.threads; ++i) ios_.push_back(std::make_unique<shard_state>());
   stats_.resize(ios_.size());
-  for (auto& s : ios_) s->max_in_flight = std::max(1, c.concurrency / c.threads);
+  for (auto& s : ios_) {
+    s->max_in_flight = std::max(1, c.concurrency / c.threads);
+    s->connect_rate = c.connect_rate / c.threads;
+  }
   start_us_ = now_us();
   deadline_s_ = c.timeout_s;
 }
@@ -74,6 +84,10 @@ void engine::connect(const std::vector<std::size_t>& which) {
   for (int s = 0; s < shards(); ++s) {
     post(s, [this, s, list = std::move(per[static_cast<std::size_t>(s)])] {
       auto& st = *ios_[static_cast<std::size_t>(s)];
+      if (st.connect_rate > 0 && st.pending.empty()) {
+        st.connect_t0 = now_us();
+        st.connects_started = 0;
+      }
       st.pending.insert(st.pending.end(), list.begin(), list.end());
       start_next(s);
     });
@@ -82,46 +96,74 @@ void engine::connect(const std::vector<std::size_t>& which) {
 
 void engine::start_next(int s) {
   auto& st = *ios_[static_cast<std::size_t>(s)];
-  while (st.in_flight < st.max_in_flight && !st.pending.empty()) {
+  if (st.connect_rate <= 0) {
+    while (st.in_flight < st.max_in_flight && !st.pending.empty()) {
+      std::size_t i = st.pending.front();
+      st.pending.pop_front();
+      start_one(s, i, now_us());
+    }
+    return;
+  }
+  // Open loop: start whatever is due (in flight still bounded: a handshake
+  // that waits for a slot counts its wait), then wake for the next one.
+  auto due = [&st] {
+    return st.connect_t0 + static_cast<std::int64_t>(static_cast<double>(st.connects_started) * 1e6 / st.connect_rate);
+  };
+  auto now = now_us();
+  while (st.in_flight < st.max_in_flight && !st.pending.empty() && due() <= now) {
     std::size_t i = st.pending.front();
     st.pending.pop_front();
-    ++st.in_flight;
-    user& u = users[i];
-    u.conn = connection::make(st.io, {[this, i](std::string_view f) { on_frame(i, f); },
-                                      [this, i](const std::string& why) {
-                                        user& uu = users[i];
-                                        ++stats(uu.shard).counters["closed_by_server"];
-                                        prog.closed.fetch_add(1, std::memory_order_relaxed);
-                                        if (uu.handshaking) {
-                                          end_handshake(uu);
-                                          ++stats(uu.shard).counters["login_failed"];
-                                          prog.login_failed.fetch_add(1, std::memory_order_relaxed);
-                                        }
-                                        static std::atomic<int> reported{0};
-                                        if (reported.fetch_add(1) < 5)
-                                          std::fprintf(stderr, "connection of %s closed: %s\n", uu.id.c_str(), why.c_str());
-                                      }});
-    target t;
-    auto port = cfg.port_of(u.global_index);
-    t.server = {net::ip::make_address_v4(cfg.host), static_cast<unsigned short>(port)};
-    t.host = cfg.host + ":" + std::to_string(port);
-    if (cfg.sources > 0)
-      t.source = net::ip::address_v4(0x7f000002u + static_cast<unsigned>(u.global_index % static_cast<unsigned>(cfg.sources)));
-    u.connect_start_us = now_us();
-    u.handshaking = true;
-    u.conn->connect(t, [this, i, s](const std::string& err) {
-      user& uu = users[i];
-      if (!err.empty()) {
-        ++stats(s).counters["login_failed"];
-        prog.login_failed.fetch_add(1, std::memory_order_relaxed);
-        static std::atomic<int> reported{0};
-        if (reported.fetch_add(1) < 5) std::fprintf(stderr, "connect %s failed: %s\n", uu.id.c_str(), err.c_str());
-        end_handshake(uu);
-        return;
-      }
-      uu.conn->send(std::make_shared<const std::string>(uu.login));
-    });
+    auto d = due();
+    ++st.connects_started;
+    start_one(s, i, d);
   }
+  if (st.pending.empty() || st.in_flight >= st.max_in_flight || st.connect_timer_set) return;
+  st.connect_timer_set = true;
+  st.connect_timer.expires_at(net::steady_timer::clock_type::now() + std::chrono::microseconds(std::max<std::int64_t>(0, due() - now)));
+  st.connect_timer.async_wait([this, s](boost::system::error_code ec) {
+    ios_[static_cast<std::size_t>(s)]->connect_timer_set = false;
+    if (!ec) start_next(s);
+  });
+}
+
+void engine::start_one(int s, std::size_t i, std::int64_t due_us) {
+  auto& st = *ios_[static_cast<std::size_t>(s)];
+  ++st.in_flight;
+  user& u = users[i];
+  u.conn = connection::make(st.io, {[this, i](std::string_view f) { on_frame(i, f); },
+                                    [this, i](const std::string& why) {
+                                      user& uu = users[i];
+                                      ++stats(uu.shard).counters["closed_by_server"];
+                                      prog.closed.fetch_add(1, std::memory_order_relaxed);
+                                      if (uu.handshaking) {
+                                        end_handshake(uu);
+                                        ++stats(uu.shard).counters["login_failed"];
+                                        prog.login_failed.fetch_add(1, std::memory_order_relaxed);
+                                      }
+                                      static std::atomic<int> reported{0};
+                                      if (reported.fetch_add(1) < 5)
+                                        std::fprintf(stderr, "connection of %s closed: %s\n", uu.id.c_str(), why.c_str());
+                                    }});
+  target t;
+  auto port = cfg.port_of(u.global_index);
+  t.server = {net::ip::make_address_v4(cfg.host), static_cast<unsigned short>(port)};
+  t.host = cfg.host + ":" + std::to_string(port);
+  if (cfg.sources > 0)
+    t.source = net::ip::address_v4(0x7f000002u + static_cast<unsigned>(u.global_index % static_cast<unsigned>(cfg.sources)));
+  u.connect_start_us = due_us;
+  u.handshaking = true;
+  u.conn->connect(t, [this, i, s](const std::string& err) {
+    user& uu = users[i];
+    if (!err.empty()) {
+      ++stats(s).counters["login_failed"];
+      prog.login_failed.fetch_add(1, std::memory_order_relaxed);
+      static std::atomic<int> reported{0};
+      if (reported.fetch_add(1) < 5) std::fprintf(stderr, "connect %s failed: %s\n", uu.id.c_str(), err.c_str());
+      end_handshake(uu);
+      return;
+    }
+    uu.conn->send(std::make_shared<const std::string>(uu.login));
+  });
 }
 
 void engine::on_frame(std::size_t i, std::string_view f) {
@@ -175,7 +217,14 @@ void engine::on_login_response(user& u, const frame_info& fi) {
   }
   if (fi.code == 200) {
     u.logged_in = true;
-    st.hists["handshake"].add(static_cast<std::uint64_t>(now_us() - u.connect_start_us));
+    auto now = now_us();
+    st.hists["handshake"].add(static_cast<std::uint64_t>(now - u.connect_start_us));
+    // Its parts: TCP connect (from when it was due), the upgrade, the login.
+    if (auto& c = *u.conn; c.tcp_done_us >= u.connect_start_us && c.upgrade_done_us >= c.tcp_done_us) {
+      st.hists["hs_tcp"].add(static_cast<std::uint64_t>(c.tcp_done_us - u.connect_start_us));
+      st.hists["hs_upgrade"].add(static_cast<std::uint64_t>(c.upgrade_done_us - c.tcp_done_us));
+      st.hists["hs_login"].add(static_cast<std::uint64_t>(now - c.upgrade_done_us));
+    }
     prog.logged_in.fetch_add(1);
     if (on_login) on_login(u);
   } else {

@@ -76,7 +76,9 @@ class engine {
 
   void start();
   // Connects and logs in `which` (indices into users), at most
-  // cfg.concurrency handshakes in flight. Returns at once.
+  // cfg.concurrency handshakes in flight; with cfg.connect_rate, each
+  // shard starts its share on a schedule (open loop) and a handshake's
+  // latency counts from when it was due. Returns at once.
   void connect(const std::vector<std::size_t>& which);
   // Polls `done` every 10 ms until it holds, `seconds` pass or the run's
   // timeout does; a progress line on stderr every second. False on timeout.
@@ -101,6 +103,7 @@ class engine {
  private:
   struct shard_state;
   void start_next(int shard);
+  void start_one(int shard, std::size_t i, std::int64_t due_us);
   void end_handshake(user& u);
   void on_frame(std::size_t i, std::string_view f);
   void on_login_response(user& u, const frame_info& fi);

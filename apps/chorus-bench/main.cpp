@@ -42,6 +42,8 @@ boost::json::object params_of(const bench::config& c, int workers) {
   p["threads"] = c.threads;
   p["workers"] = workers;
   p["sources"] = c.sources;
+  p["concurrency"] = c.concurrency;
+  if (c.connect_rate > 0) p["connect_rate"] = c.connect_rate;
   if (!c.label.empty()) p["label"] = c.label;
   if (c.scenario == "connect") {
     p["connections"] = c.connections;

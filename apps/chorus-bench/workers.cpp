@@ -80,6 +80,10 @@ results run_workers(const config& c, const std::vector<std::string>& argv, int c
     args.push_back(c.prefix);
     args.push_back("--concurrency");
     args.push_back(std::to_string(std::max(1, c.concurrency / count)));
+    if (c.connect_rate > 0) {  // each worker its share of the rate
+      args.push_back("--connect-rate");
+      args.push_back(std::to_string(c.connect_rate / count));
+    }
     ws.push_back(spawn(args));
   }
 

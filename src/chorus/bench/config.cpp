@@ -28,6 +28,7 @@ std::string usage() {
 common:  --host 127.0.0.1 --port 8282[,8283,...] (users spread over the ports) --app-id ID
          --prefix P --threads 2 --sources K
          --workers W (0: one per 15000 connections) --concurrency 256 --timeout 300
+         --connect-rate H/S (handshakes due per second, open loop; 0: as fast as --concurrency allows)
          --json FILE (append one result line) --label TEXT --server-pid PID[,PID...] (their RSS and CPU)
          --no-progress
 connect: --connections N --hold S --heartbeat S
@@ -99,6 +100,7 @@ config parse_args(const std::vector<std::string>& args) {
       {"threads", count(c.threads)},    {"sources", count(c.sources)},
       {"workers", count(c.workers)},    {"concurrency", count(c.concurrency)},
       {"timeout", real(c.timeout_s)},   {"json", text(c.json_path)},
+      {"connect-rate", real(c.connect_rate)},
       {"label", text(c.label)},
       {"server-pid", counts(c.server_pids)},
       {"connections", count(c.connections)}, {"hold", real(c.hold_s)},

@@ -27,6 +27,10 @@ struct config {
   int sources = 0;          // 0: kernel picks; K: bind to 127.0.0.2 .. 127.0.0.(K+1)
   int workers = 0;          // 0: one per 15,000 connections
   int concurrency = 256;    // connection handshakes in flight, per process
+  // Handshakes started per second, in total, open loop: each is due at its
+  // slot and its latency counts from then (0: as fast as --concurrency
+  // allows, latency from its start).
+  double connect_rate = 0;
   double timeout_s = 300;   // hard bound on the whole run
   std::string json_path;    // append the result line here
   int server_pid = 0;       // read its VmRSS before and after connecting (the first of server_pids)
