@@ -6,6 +6,7 @@
 #include "scenarios.hpp"
 #include "workers.hpp"
 
+#include "chorus/core/fd_table.hpp"
 #include "chorus/bench/config.hpp"
 #include "chorus/bench/proc_stats.hpp"
 #include "chorus/bench/results.hpp"
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   raise_fd_limit();
+  chorus::core::presize_fd_table();  // before any thread: see fd_table.hpp
   signal(SIGPIPE, SIG_IGN);
   if (c.prefix.empty()) {
     // Fresh ids each run, so conversations start at convSeq 1 on a used database.

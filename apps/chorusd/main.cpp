@@ -1,5 +1,6 @@
 // chorusd: flags, logging, signals; everything else is server::node.
 #include "chorus/core/config.hpp"
+#include "chorus/core/fd_table.hpp"
 #include "chorus/server/node.hpp"
 
 #include <spdlog/spdlog.h>
@@ -8,6 +9,7 @@
 #include <exception>
 
 int main(int argc, char** argv) {
+  chorus::core::presize_fd_table();  // first: no other thread exists yet
   try {
     auto parsed = chorus::core::parse_config(argc, argv);
     if (parsed.exit_text) {

@@ -49,3 +49,21 @@ def test_accept_failures_survived(chorus):
     # And it still hears SIGTERM and stops cleanly (its signal handling must
     # not need a descriptor it can no longer get).
     assert server.terminate() == 0
+
+
+def fd_table_size(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("FDSize:"):
+            return int(line.split()[1])
+    raise AssertionError("no FDSize in /proc status")
+
+
+def test_the_fd_table_is_sized_to_the_limit_at_startup(chorus):
+    """The kernel doubles a threaded process's fd table with an RCU grace
+    period per doubling, stalling accept() for milliseconds at 256, 512,
+    1,024 ... descriptors; chorusd grows it to its limit before its threads
+    start (core/fd_table.hpp)."""
+    if not shutil.which("prlimit"):
+        pytest.skip("prlimit not installed")
+    server = chorus(wrapper=["prlimit", "--nofile=5000:5000"])
+    assert fd_table_size(server.pid) >= 5000  # a process starts with 64; growing on demand, 256
