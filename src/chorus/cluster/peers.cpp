@@ -83,10 +83,15 @@ class peer_link {
     peer::Ack ack;
     bool failing = false;  // log a failure once per streak, not per batch
     auto open = [&] {
-      std::lock_guard lock(mu_);
-      ctx = std::make_unique<grpc::ClientContext>();
-      call_ = ctx.get();
-      if (stopping_) ctx->TryCancel();
+      {
+        std::lock_guard lock(mu_);
+        ctx = std::make_unique<grpc::ClientContext>();
+        call_ = ctx.get();
+        if (stopping_) ctx->TryCancel();
+      }
+      // Not under mu_: starting the call can wait for the channel to
+      // connect, and push() (the directory thread) must never wait for that.
+      // The destructor may cancel it meanwhile (TryCancel is thread-safe).
       stream = stub_->Stream(ctx.get(), &ack);
       stream_worked = false;
     };
