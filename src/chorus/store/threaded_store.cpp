@@ -93,7 +93,11 @@ void threaded_store::flush() {
 
 void threaded_store::wait_committed(std::uint64_t ticket) {
   std::unique_lock lock(wmu_);
+  if (committed_ >= ticket) return;
+  ++waiting_;
+  wcv_.notify_one();
   committed_cv_.wait(lock, [&] { return committed_ >= ticket; });
+  --waiting_;
 }
 
 void threaded_store::write_loop() {
@@ -107,6 +111,14 @@ void threaded_store::write_loop() {
       std::unique_lock lock(wmu_);
       wcv_.wait(lock, [&] { return stopping_ || !wq_.empty() || !cursors_.empty() || !reads_.empty(); });
       if (wq_.empty() && cursors_.empty() && reads_.empty()) return;  // stopping, and drained
+      // Only cursor or read marks: each pushed message advances a cursor
+      // once written, so at low rates every message cost two transactions,
+      // its append and its cursor. Wait a little for the next append to
+      // carry the marks along (nothing waits on a mark but a read, which
+      // cuts this short, and an ack's callback, which may come a
+      // millisecond later).
+      if (wq_.empty() && !stopping_ && waiting_ == 0)
+        wcv_.wait_for(lock, mark_linger, [&] { return stopping_ || !wq_.empty() || waiting_ > 0; });
       while (!wq_.empty() && batch.size() < batch_max_) {
         batch.push_back(std::move(wq_.front().op));
         wq_.pop_front();

@@ -10,6 +10,7 @@
 #include "chorus/store/store.hpp"
 
 #include <memory>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -47,6 +48,9 @@ class threaded_store : public store {
   void read(std::function<void(query_reader&)> job);
   void wait_committed(std::uint64_t ticket);
   void write_loop();
+  // How long cursor and read-mark updates alone wait for a write to share a
+  // transaction with (write_loop).
+  static constexpr std::chrono::microseconds mark_linger{1000};
   void read_loop();
 
   std::size_t batch_max_;
@@ -68,6 +72,9 @@ class threaded_store : public store {
   std::vector<std::function<void(status)>> mark_waiters_;  // told when their cursor or read mark commits
   std::uint64_t issued_ = 0, committed_ = 0;
   bool stopping_ = false;
+  // Threads waiting for a ticket not yet committed (the reader, flush()):
+  // while any does, the writer does not linger.
+  int waiting_ = 0;
 
   std::mutex rmu_;
   std::condition_variable rcv_;
