@@ -493,26 +493,28 @@ def test_a_node_restarted_at_the_same_address_gets_the_next_push(cluster_db):
     b = cl.start_node(2, extra=("--peer-port", str(port), "--node-ttl-ms", "30000"))
     cl.wait_mesh()
 
-    async def exchange(note):
-        sender = await logged_in(a, 1)
+    async def exchange(note, sender_id):
+        sender = await logged_in(a, sender_id)
         u2 = await logged_in(b, 2)
+        conv = f"d:{min(sender_id, 2)}|{max(sender_id, 2)}"
         try:
             wait_until(lambda: settle_syncs(b) >= 1, 15, "node B's settle sync")
             assert await u2.sync() == 0
             received, synced = peer_received(b), b.metrics()["chorus_sync_messages_total"]
             seq = (await sender.sendmsg(note, toUid="2"))["convSeq"]
-            got = await u2.next_message(conv="d:1|2", timeout=10)
+            got = await u2.next_message(conv=conv, timeout=10)
             assert (got["content"], got["convSeq"]) == (note, seq)
             assert peer_received(b) == received + 1  # node A pushed it
             assert b.metrics()["chorus_sync_messages_total"] == synced
-            return seq
         finally:
             await close_all(sender, u2)
 
-    first = run(exchange("before"), timeout=60)
+    run(exchange("before", 1), timeout=60)
     b.kill9()
     b.start()  # same node id, same peer port: node A keeps its link, whose stream broke
-    assert run(exchange("after the restart"), timeout=60) == first + 1
+    # A conversation of its own: what the first one delivered may come again
+    # after a kill -9 (the device's cursor is written after the push).
+    run(exchange("after the restart", 3), timeout=60)
     assert a.metrics().get("chorus_peer_send_failures_total", 0) == 0
 
 
