@@ -26,6 +26,9 @@ class inbox {
   // A message read by a sync round: deliver unless already handed over.
   bool accept_synced(const std::string& conv, std::uint64_t seq);
   // The session's own message (the sender gets the response, not a push).
+  // If it is not the next (a sync round is reading what comes before it),
+  // it is remembered, so that neither the sync nor a later push hands it
+  // back to the session that sent it.
   void note_own(const std::string& conv, std::uint64_t seq);
   // Membership: a joined room starts after `seq`; a left one is forgotten.
   void joined(const std::string& conv, std::uint64_t seq);
@@ -42,14 +45,23 @@ class inbox {
 
   std::vector<store::position> known() const;
   std::uint64_t position(const std::string& conv) const;
-  bool knows(const std::string& conv) const { return pos_ && pos_->contains(conv); }
+  bool knows(const std::string& conv) const { return st_ && st_->pos.contains(conv); }
 
  private:
   using positions = std::unordered_map<std::string, std::uint64_t>;
   // Allocated with the first conversation: an idle session with none pays
-  // 8 bytes, not a map's 56.
+  // 8 bytes, not two maps' 112.
   positions& pos();
-  std::unique_ptr<positions> pos_;
+  // Moves `conv`'s position over the own messages that now come next, and
+  // forgets those it passed.
+  void absorb_own(const std::string& conv, std::uint64_t& p);
+  struct state {
+    positions pos;
+    // Own messages past a conversation's position, by conversation; only
+    // while a gap lies before them (usually empty).
+    std::unordered_map<std::string, std::vector<std::uint64_t>> own_ahead;
+  };
+  std::unique_ptr<state> st_;
   bool syncing_ = false;
   bool dirty_ = false;
 };

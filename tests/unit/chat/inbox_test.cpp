@@ -62,6 +62,44 @@ TEST(Inbox, OwnMessageAdvancesOnlyWhenNext) {
   EXPECT_EQ(in.position("d:1|2"), 1u);
   in.note_own("d:1|2", 3);  // 2 not seen yet: stay, the push of 2 will come
   EXPECT_EQ(in.position("d:1|2"), 1u);
+  // ... and then the position moves over 3, remembered, to wait for 4.
+  EXPECT_EQ(in.offer("d:1|2", 2), v::deliver);
+  EXPECT_EQ(in.position("d:1|2"), 3u);
+  EXPECT_EQ(in.offer("d:1|2", 4), v::deliver);
+}
+
+TEST(Inbox, OwnMessagesSentDuringASyncAreNotHandedBackByIt) {
+  // The other side's 2 and 4 come while a sync round runs (dropped, the
+  // round reads them); this session sent 3 and 5 meanwhile.
+  inbox in;
+  in.start_points({{"d:1|2", 1}});
+  in.begin_sync();
+  EXPECT_EQ(in.offer("d:1|2", 2), v::drop);
+  in.note_own("d:1|2", 3);
+  EXPECT_EQ(in.offer("d:1|2", 4), v::drop);
+  in.note_own("d:1|2", 5);
+  EXPECT_TRUE(in.end_round(false, false));  // live traffic was dropped: again
+  // The next round reads 2..5 from the store: only the other side's are pushed.
+  EXPECT_TRUE(in.accept_synced("d:1|2", 2));
+  EXPECT_FALSE(in.accept_synced("d:1|2", 3));
+  EXPECT_TRUE(in.accept_synced("d:1|2", 4));
+  EXPECT_FALSE(in.accept_synced("d:1|2", 5));
+  EXPECT_FALSE(in.end_round(false, false));
+  EXPECT_EQ(in.position("d:1|2"), 5u);
+  EXPECT_EQ(in.offer("d:1|2", 6), v::deliver);
+}
+
+TEST(Inbox, OwnMessagesPassedByStartPointsOrALeaveAreForgotten) {
+  inbox in;
+  in.start_points({{"d:1|2", 1}, {"r:7", 0}});
+  in.note_own("d:1|2", 4);
+  in.start_points({{"d:1|2", 5}});  // a cursor further on: 4 is behind it
+  EXPECT_EQ(in.position("d:1|2"), 5u);
+  EXPECT_EQ(in.offer("d:1|2", 6), v::deliver);
+  in.note_own("r:7", 3);
+  in.left("r:7");
+  in.joined("r:7", 0);
+  EXPECT_TRUE(in.accept_synced("r:7", 3));  // after a rejoin, 3 is just a message
 }
 
 TEST(Inbox, JoinAndLeave) {
