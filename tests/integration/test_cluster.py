@@ -138,6 +138,14 @@ class Cluster:
         return subprocess.run(["redis-cli", "-p", str(self.redis_port), *args], check=True,
                               capture_output=True, text=True, timeout=10).stdout
 
+    def cursor(self, user, device, conv, app="101") -> int:
+        """A device's cursor in PostgreSQL (0 if it has none yet)."""
+        out = subprocess.run(["psql", self.database, "-At", "-c",
+                              f"SELECT seq FROM cursors WHERE app='{app}' AND user_id='{user}' "
+                              f"AND device='{device}' AND conv='{conv}'"],
+                             check=True, capture_output=True, text=True, timeout=10).stdout.strip()
+        return int(out or 0)
+
     def presence(self, user, app="101") -> set[str]:
         """The node ids in Redis' presence set of a user."""
         return set(self.redis_cli("SMEMBERS", presence_key(app, str(user))).split())
@@ -364,6 +372,10 @@ def test_a_user_moving_to_another_node_gets_the_next_message_live(cluster):
             assert (await u2.next_message(conv="d:1|2"))["content"] == "on A"
             await u2.close()
             wait_until(lambda: cluster.presence(2) == set(), 10, "user 2 to leave node A")
+            # Its cursor too: nothing orders node A's PostgreSQL commit before
+            # the Redis change, and a login elsewhere before it would bring
+            # "on A" again (at least once, by design), not what this tests.
+            wait_until(lambda: cluster.cursor(2, "phone", "d:1|2") == 1, 10, "node A to save the cursor")
             settled = settle_syncs(b)
             u2b = await logged_in(b, 2, deviceId="phone")
             # Node B's settle sync starts once its presence write is done and

@@ -40,7 +40,8 @@ void session::on_open() {
 void session::on_gone() {
   if (gone_) return;
   gone_ = true;
-  flush_cursors();
+  // At once: the device may be logging in elsewhere (another node) already.
+  flush_cursors(true);
   if (logged_in_) {
     shard_.hub().remove(this);
     if (ctx_.chat.presence().down(app_, user_) == 0) announce_presence(false);
@@ -193,9 +194,11 @@ void session::on_written(std::size_t frames) {
   pump();
 }
 
-void session::flush_cursors() {
+void session::flush_cursors(bool urgent) {
   for (auto& p : unsaved_cursors_) {
-    ctx_.chat.storage().advance_cursor(app_, user_, device_, p.conv, p.seq, {});
+    // A callback makes the store commit the mark at once (store.hpp).
+    ctx_.chat.storage().advance_cursor(app_, user_, device_, p.conv, p.seq,
+                                       urgent ? [](store::status) {} : std::function<void(store::status)>{});
     announce_delivered(p.conv, p.seq);
   }
   unsaved_cursors_.clear();

@@ -109,7 +109,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
                boost::json::object data = {});
   void enqueue(out_frame f);
   void pump();
-  void flush_cursors();
+  void flush_cursors(bool urgent = false);  // urgent: the store commits them at once
   // Gives back the memory of empty queues (an idle session keeps none);
   // called whenever the send queue drains.
   void trim();

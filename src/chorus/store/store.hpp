@@ -134,7 +134,8 @@ class store {
                      std::function<void(leave_result)> done) = 0;
   // Moves a device's cursor forward (never back). Cursors of one batch are
   // coalesced into one write each. `done` (may be empty) runs once the
-  // cursor is committed.
+  // cursor is committed; a store may hold marks without one back a moment
+  // to share a transaction, never marks with one.
   virtual void advance_cursor(std::string app, std::string user, std::string device,
                               std::string conv, std::uint64_t seq, std::function<void(status)> done) = 0;
 

@@ -114,11 +114,12 @@ void threaded_store::write_loop() {
       // Only cursor or read marks: each pushed message advances a cursor
       // once written, so at low rates every message cost two transactions,
       // its append and its cursor. Wait a little for the next append to
-      // carry the marks along (nothing waits on a mark but a read, which
-      // cuts this short, and an ack's callback, which may come a
-      // millisecond later).
-      if (wq_.empty() && !stopping_ && waiting_ == 0)
-        wcv_.wait_for(lock, mark_linger, [&] { return stopping_ || !wq_.empty() || waiting_ > 0; });
+      // carry the marks along, unless someone waits for them: a read (it
+      // cuts this short), or a caller with a callback (an ack, a closing
+      // session: its device may log in on another node at once).
+      if (wq_.empty() && !stopping_ && waiting_ == 0 && mark_waiters_.empty())
+        wcv_.wait_for(lock, mark_linger,
+                      [&] { return stopping_ || !wq_.empty() || waiting_ > 0 || !mark_waiters_.empty(); });
       while (!wq_.empty() && batch.size() < batch_max_) {
         batch.push_back(std::move(wq_.front().op));
         wq_.pop_front();
