@@ -1,12 +1,13 @@
 // The Beast WebSocket client behind `connection` (the only Beast translation unit of the bench).
 #include "connection.hpp"
 
+#include "chorus/core/clock.hpp"
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <netinet/in.h>
 
-#include <chrono>
 #include <deque>
 
 namespace chorus::bench {
@@ -21,11 +22,6 @@ namespace {
 // Lets the kernel pick the source port at connect time, by destination, so
 // one source address can reach ~28,000 connections to one port.
 using bind_no_port = net::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
-
-std::int64_t steady_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 class ws_connection final : public connection, public std::enable_shared_from_this<ws_connection> {
  public:
@@ -45,12 +41,12 @@ class ws_connection final : public connection, public std::enable_shared_from_th
     }
     sock.async_connect(t.server, [self = shared_from_this(), host = t.host, done](beast::error_code ec2) {
       if (ec2) return done("connect: " + ec2.message());
-      self->tcp_done_us = steady_us();
+      self->tcp_done_us = core::steady_us();
       beast::error_code ignored;
       self->ws_.next_layer().set_option(tcp::no_delay(true), ignored);
       self->ws_.async_handshake(host, "/ws", [self, done](beast::error_code ec3) {
         if (ec3) return done("upgrade: " + ec3.message());
-        self->upgrade_done_us = steady_us();
+        self->upgrade_done_us = core::steady_us();
         self->ws_.text(true);
         self->open_ = true;
         done("");

@@ -2,6 +2,7 @@
 #include "engine.hpp"
 
 #include "chorus/bench/proc_stats.hpp"
+#include "chorus/core/clock.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/address_v4.hpp>
@@ -18,11 +19,8 @@ namespace chorus::bench {
 
 namespace net = boost::asio;
 
-std::int64_t now_us() {
-  using namespace std::chrono;
-  // steady_clock is CLOCK_MONOTONIC: the same clock in every worker process.
-  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-}
+// steady_clock is CLOCK_MONOTONIC: the same clock in every worker process.
+std::int64_t now_us() { return core::steady_us(); }
 
 struct engine::shard_state {
   net::io_context io{1};
@@ -96,30 +94,26 @@ void engine::connect(const std::vector<std::size_t>& which) {
 
 void engine::start_next(int s) {
   auto& st = *ios_[static_cast<std::size_t>(s)];
-  if (st.connect_rate <= 0) {
-    while (st.in_flight < st.max_in_flight && !st.pending.empty()) {
-      std::size_t i = st.pending.front();
-      st.pending.pop_front();
-      start_one(s, i, now_us());
-    }
-    return;
-  }
-  // Open loop: start whatever is due (in flight still bounded: a handshake
-  // that waits for a slot counts its wait), then wake for the next one.
-  auto due = [&st] {
+  bool open_loop = st.connect_rate > 0;
+  // Open loop: handshake k of this shard is due at connect_t0 + k / rate;
+  // one that waits for a slot (in flight is still bounded) counts its wait.
+  auto next_due = [&st] {
     return st.connect_t0 + static_cast<std::int64_t>(static_cast<double>(st.connects_started) * 1e6 / st.connect_rate);
   };
-  auto now = now_us();
-  while (st.in_flight < st.max_in_flight && !st.pending.empty() && due() <= now) {
+  while (st.in_flight < st.max_in_flight && !st.pending.empty()) {
+    auto now = now_us();
+    auto due = open_loop ? next_due() : now;
+    if (due > now) break;
     std::size_t i = st.pending.front();
     st.pending.pop_front();
-    auto d = due();
-    ++st.connects_started;
-    start_one(s, i, d);
+    if (open_loop) ++st.connects_started;
+    start_one(s, i, due);
   }
-  if (st.pending.empty() || st.in_flight >= st.max_in_flight || st.connect_timer_set) return;
+  // Wake for the next one that falls due.
+  if (!open_loop || st.pending.empty() || st.in_flight >= st.max_in_flight || st.connect_timer_set) return;
   st.connect_timer_set = true;
-  st.connect_timer.expires_at(net::steady_timer::clock_type::now() + std::chrono::microseconds(std::max<std::int64_t>(0, due() - now)));
+  st.connect_timer.expires_at(net::steady_timer::clock_type::now() +
+                              std::chrono::microseconds(std::max<std::int64_t>(0, next_due() - now_us())));
   st.connect_timer.async_wait([this, s](boost::system::error_code ec) {
     ios_[static_cast<std::size_t>(s)]->connect_timer_set = false;
     if (!ec) start_next(s);

@@ -61,18 +61,9 @@ void inbox::absorb_own(const std::string& conv, std::uint64_t& p) {
   auto it = st_->own_ahead.find(conv);
   if (it == st_->own_ahead.end()) return;
   auto& ahead = it->second;
-  for (bool moved = true; moved;) {
-    moved = false;
-    for (auto s : ahead)
-      if (s == p + 1) {
-        p = s;
-        moved = true;
-      }
-  }
+  while (std::find(ahead.begin(), ahead.end(), p + 1) != ahead.end()) ++p;
   std::erase_if(ahead, [p](std::uint64_t s) { return s <= p; });
-  if (ahead.empty()) {
-    st_->own_ahead.erase(it);
-  }
+  if (ahead.empty()) st_->own_ahead.erase(it);
 }
 
 void inbox::joined(const std::string& conv, std::uint64_t seq) {

@@ -1,8 +1,7 @@
 #include "chorus/cluster/directory.hpp"
 
-#include "chorus/core/thread_name.hpp"
-
 #include "chorus/core/clock.hpp"
+#include "chorus/core/thread_name.hpp"
 
 #include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>

@@ -2,9 +2,11 @@
 // from the directory); a link has a queue and a thread that writes it in
 // batches on one long-lived client stream (Peer.Stream), so a peer sees
 // deliveries in the order they were committed, and a batch costs a message
-// on an open HTTP/2 stream rather than a call. A failed write drops its
-// batch and the stream (the next batch opens another): the store has every
-// message and the recipients' sync recovers it. `peer_server` reads each
+// on an open HTTP/2 stream rather than a call. A write that fails on a
+// stream that had worked is retried once on a new stream (the peer may have
+// restarted); failing again, the batch is dropped and the next batch opens
+// another stream: the store has every message and the recipients' sync
+// recovers it. `peer_server` reads each
 // stream on one of gRPC's threads and posts the batches to the local shards
 // through `local`, never locking the hot path.
 #pragma once

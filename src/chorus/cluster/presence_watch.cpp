@@ -1,8 +1,7 @@
 #include "chorus/cluster/presence_watch.hpp"
 
-#include "chorus/core/thread_name.hpp"
-
 #include "chorus/core/clock.hpp"
+#include "chorus/core/thread_name.hpp"
 
 #include <hiredis/hiredis.h>
 #include <poll.h>

@@ -16,4 +16,9 @@ inline std::int64_t steady_ms() noexcept {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+inline std::int64_t steady_us() noexcept {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace chorus::core

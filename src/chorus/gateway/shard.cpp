@@ -1,8 +1,7 @@
 #include "chorus/gateway/shard.hpp"
 
-#include "chorus/core/thread_name.hpp"
-
 #include "chorus/core/clock.hpp"
+#include "chorus/core/thread_name.hpp"
 #include "chorus/gateway/session.hpp"
 
 #include <boost/asio/post.hpp>

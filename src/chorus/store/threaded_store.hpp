@@ -9,11 +9,11 @@
 #include "chorus/store/batch.hpp"
 #include "chorus/store/store.hpp"
 
-#include <memory>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
