@@ -45,6 +45,9 @@ class batch_writer {
   // failure every result is status::error and nothing of the batch is kept.
   // Returns whether it committed.
   virtual bool run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads) = 0;
+  // Called after each batch has been answered; `idle` says no write is
+  // queued. Upkeep that must run on the writer's connection goes here.
+  virtual void upkeep(bool idle) { (void)idle; }
 };
 
 // Each call may throw std::exception on a failure; the store turns it into

@@ -139,11 +139,14 @@ void threaded_store::write_loop() {
     // is not durable.
     for (auto& op : batch) std::visit([](auto& o) { if (o.done) o.done(std::move(o.res)); }, op);
     for (auto& w : mark_waiters) w(ok ? status::ok : status::error);
+    bool idle;
     {
       std::lock_guard lock(wmu_);
       committed_ = done_upto;
+      idle = wq_.empty();
     }
     committed_cv_.notify_all();
+    writer_->upkeep(idle);
     batch.clear();
     cursors.clear();
     reads.clear();

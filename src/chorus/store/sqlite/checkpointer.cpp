@@ -18,13 +18,33 @@ checkpointer::~checkpointer() {
 }
 
 void checkpointer::wal_pages(int pages) {
-  if (pages < checkpoint_pages) return;
   {
     std::lock_guard lock(mu_);
-    if (wanted_) return;
+    // Fewer frames than last time: the WAL started over from frame 1.
+    if (pages < pages_) {
+      done_ = 0;
+      ++rewinds_;
+    }
+    pages_ = pages;
+    if (wanted_ || running_ || pages - done_ < checkpoint_pages) return;
     wanted_ = true;
   }
   cv_.notify_one();
+}
+
+bool checkpointer::busy() const {
+  std::lock_guard lock(mu_);
+  return wanted_ || running_;
+}
+
+int checkpointer::backlog() const {
+  std::lock_guard lock(mu_);
+  return pages_ - done_;
+}
+
+void checkpointer::backfilled(int done) {
+  std::lock_guard lock(mu_);
+  done_ = done;
 }
 
 unsigned long checkpointer::runs() const {
@@ -39,17 +59,25 @@ void checkpointer::loop() {
     // A connection learns the WAL mode from the file when it first reads.
     db.exec("PRAGMA journal_mode=WAL");
     for (;;) {
+      unsigned long rewinds;
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return wanted_ || stopping_; });
         if (stopping_) return;
         wanted_ = false;
+        running_ = true;
+        rewinds = rewinds_;
       }
       int wal = 0, done = 0;
       int rc = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal, &done);
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::warn("sqlite checkpoint: {}", sqlite3_errmsg(db.get()));
       std::lock_guard lock(mu_);
+      running_ = false;
       ++runs_;
+      // `done` counts frames of the WAL as it was; if it started over
+      // meanwhile (it cannot while frames are left: then done < wal), the
+      // count is of no use.
+      if (rc == SQLITE_OK && rewinds == rewinds_ && done > done_) done_ = done;
     }
   } catch (const std::exception& e) {
     // The WAL then grows until the writer's connection closes (which

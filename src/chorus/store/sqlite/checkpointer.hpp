@@ -2,9 +2,20 @@
 // commits never wait for one. SQLite's default runs a checkpoint inside the
 // commit that takes the WAL past 1,000 pages: copying pages into the database
 // file and, with synchronous=FULL or NORMAL, an fsync of it, all while every
-// sendmsg of the batch waits. The writer turns that off and pokes this thread
-// instead (from sqlite3_wal_hook); its PASSIVE checkpoints never block the
-// writer or the readers.
+// sendmsg of the batch waits. The writer turns that off and tells this thread
+// the WAL's size after each commit (from sqlite3_wal_hook); its PASSIVE
+// checkpoints never block the writer or the readers.
+//
+// A checkpoint starts when checkpoint_pages frames have been appended since
+// the last one copied the WAL back, not whenever the WAL is large: SQLite
+// rewinds the WAL only at the start of a write transaction that finds it all
+// copied back, which under a steady stream of commits (each landing while a
+// checkpoint runs) it seldom does. Started on size, checkpoints ran back to
+// back, copying the same hot pages again and again (a third of the server's
+// CPU at 5,000 one-message commits per second) while the WAL grew to
+// hundreds of megabytes. The writer closes the loop (writer::upkeep): when
+// only a few frames are left over it copies them itself, between batches,
+// and its next transaction rewinds the WAL.
 #pragma once
 
 #include "chorus/store/sqlite/statement.hpp"
@@ -21,9 +32,15 @@ class checkpointer {
   explicit checkpointer(std::string path);
   ~checkpointer();  // stops after the checkpoint in progress, if any
 
-  // The WAL holds `pages` pages (called by the writer after each commit).
+  // The WAL holds `pages` frames (called by the writer after each commit).
   void wal_pages(int pages);
-  // Checkpoints run so far (for tests).
+  // Whether a checkpoint is wanted or running.
+  bool busy() const;
+  // Of the WAL's last reported frames, those not yet copied back.
+  int backlog() const;
+  // The writer checkpointed itself: the first `done` frames are copied back.
+  void backfilled(int done);
+  // Checkpoints run by this thread so far (for tests).
   unsigned long runs() const;
 
  private:
@@ -33,12 +50,17 @@ class checkpointer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;
+  bool running_ = false;
   bool stopping_ = false;
+  int pages_ = 0;            // frames in the WAL after the last commit
+  int done_ = 0;             // of them, copied back to the database file
+  unsigned long rewinds_ = 0;  // times the WAL started over (frame numbers with it)
   unsigned long runs_ = 0;
   std::thread thread_;
 };
 
-// WAL size (pages) at which a checkpoint is started (SQLite's default).
+// Frames appended since the last checkpoint at which the next one starts
+// (SQLite's default WAL size for its own).
 inline constexpr int checkpoint_pages = 1000;
 
 }  // namespace chorus::store::sqlite

@@ -54,10 +54,25 @@ writer::~writer() { checkpoints_.reset(); }
 
 int writer::on_wal(void* self, sqlite3*, const char*, int pages) {
   auto* w = static_cast<writer*>(self);
-  if (pages < checkpoint_pages) return SQLITE_OK;
-  if (!w->checkpoints_) w->checkpoints_ = std::make_unique<checkpointer>(w->path_);
+  w->wal_pages_ = pages;
+  if (!w->checkpoints_) {
+    if (pages < checkpoint_pages) return SQLITE_OK;
+    w->checkpoints_ = std::make_unique<checkpointer>(w->path_);
+  }
   w->checkpoints_->wal_pages(pages);
   return SQLITE_OK;
+}
+
+void writer::upkeep(bool idle) {
+  if (!checkpoints_ || wal_pages_ < checkpoint_pages || checkpoints_->busy()) return;
+  int left = checkpoints_->backlog();
+  // Nothing left: the next transaction starts the WAL over by itself.
+  if (left <= 0) return;
+  bool few = idle && left <= catch_up_pages;
+  if (!few && wal_pages_ < wal_cap_pages) return;
+  int wal = 0, done = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal, &done);
+  if (rc == SQLITE_OK) checkpoints_->backfilled(done);
 }
 
 std::uint64_t& writer::last_seq(const std::string& app, const std::string& conv) {

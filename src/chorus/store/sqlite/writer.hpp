@@ -22,6 +22,12 @@ namespace chorus::store::sqlite {
 // The idempotency lookup: (app, sender, client_msg_id) -> the first message.
 std::string find_idem_sql();
 
+// Left-over frames the writer copies back itself between batches when no
+// write waits (a fraction of a millisecond), and the WAL size at which it
+// does so even when writes wait.
+inline constexpr int catch_up_pages = checkpoint_pages / 2;
+inline constexpr int wal_cap_pages = 16 * checkpoint_pages;
+
 class writer final : public batch_writer {
  public:
   writer(const std::string& path, bool full_sync, unsigned node_id);
@@ -30,6 +36,15 @@ class writer final : public batch_writer {
   // Runs the batch in one transaction. On failure every result is
   // status::error and nothing of the batch is kept. Returns whether it committed.
   bool run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads) override;
+  // Copies the WAL's last frames back itself when the checkpointer has left
+  // only a few (or the WAL grew past wal_cap_pages), so that the next
+  // transaction starts the WAL over (see checkpointer.hpp).
+  void upkeep(bool idle) override;
+
+  // Frames in the WAL after the last commit, and checkpoints the
+  // checkpointer thread ran (for tests).
+  int wal_pages() const { return wal_pages_; }
+  unsigned long checkpoint_runs() const { return checkpoints_ ? checkpoints_->runs() : 0; }
 
  private:
   void apply(append_op& op);
@@ -42,6 +57,7 @@ class writer final : public batch_writer {
   std::string path_;
   connection db_;
   std::unique_ptr<checkpointer> checkpoints_;  // started by the first full WAL
+  int wal_pages_ = 0;
   core::snowflake ids_;
   std::unordered_map<std::string, std::uint64_t> last_seq_;  // app '\n' conv -> seq
   struct statements;
