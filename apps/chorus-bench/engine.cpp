@@ -19,6 +19,9 @@ namespace chorus::bench {
 
 namespace net = boost::asio;
 
+// The sending pacer wakes at most this often (see pace_tick).
+constexpr std::int64_t pace_min_wait_us = 200;
+
 // steady_clock is CLOCK_MONOTONIC: the same clock in every worker process.
 std::int64_t now_us() { return core::steady_us(); }
 
@@ -44,6 +47,7 @@ struct engine::shard_state {
   std::uint64_t paced = 0;
   // heartbeats
   net::steady_timer hb_timer{io};
+  double hb_owed = 0;  // heartbeats due and not sent yet
   std::function<void()> hb_tick;  // owned here: a closure owning itself would never be freed
   std::vector<std::size_t> members;
   std::size_t hb_next = 0;
@@ -306,7 +310,14 @@ void engine::pace(const std::vector<std::size_t>& senders, double rate, double s
           prog.pacers_done.fetch_add(1, std::memory_order_relaxed);
           return;
         }
-        st.pace_timer.expires_after(std::chrono::milliseconds(1));
+        // Wake when the next message falls due (a message the tool sends
+        // late counts its lateness as latency), but at most every 200 us:
+        // at high rates a wake-up per message would cost the tool more
+        // than the sends.
+        auto next = st.senders.empty() || st.rate <= 0
+                        ? st.pace_end
+                        : st.pace_t0 + static_cast<std::int64_t>(static_cast<double>(st.paced) * 1e6 / st.rate);
+        st.pace_timer.expires_after(std::chrono::microseconds(std::max<std::int64_t>(pace_min_wait_us, next - now_us())));
         st.pace_timer.async_wait([&st](boost::system::error_code ec) {
           if (!ec) st.pace_tick();
         });
@@ -321,14 +332,16 @@ void engine::heartbeats() {
     post(s, [this, s] {
       auto& st = *ios_[static_cast<std::size_t>(s)];
       st.hb_tick = [this, &st] {
-        // Each one-second tick covers 1/heartbeat_s of the users.
+        // Each 10 ms tick covers 1/(100 heartbeat_s) of the users: spread
+        // like real clients' heartbeats, not a burst a second that queues
+        // the messages behind it (at the server and in the tool).
         auto n = st.members.size();
-        auto per_tick = static_cast<std::size_t>(std::ceil(static_cast<double>(n) / std::max(1.0, cfg.heartbeat_s)));
-        for (std::size_t k = 0; k < per_tick && n; ++k) {
+        st.hb_owed += static_cast<double>(n) / (100 * std::max(1.0, cfg.heartbeat_s));
+        for (; st.hb_owed >= 1 && n; st.hb_owed -= 1) {
           user& u = users[st.members[st.hb_next++ % n]];
           if (u.logged_in) send(u, heartbeat_);
         }
-        st.hb_timer.expires_after(std::chrono::seconds(1));
+        st.hb_timer.expires_after(std::chrono::milliseconds(10));
         st.hb_timer.async_wait([&st](boost::system::error_code ec) {
           if (!ec) st.hb_tick();
         });
