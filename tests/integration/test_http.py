@@ -25,6 +25,7 @@ def test_metrics_prometheus_text(server):
         assert sample.match(line), f"not a Prometheus sample line: {line!r}"
     assert re.search(r"^# TYPE chorus_connections gauge$", text, re.M)
     assert re.search(r"^# TYPE chorus_messages_stored_total counter$", text, re.M)
+    assert re.search(r"^# TYPE chorus_sendmsg_seconds histogram$", text, re.M)
 
     before = server.metrics()
     assert before["chorus_messages_stored_total"] == 0
@@ -42,6 +43,15 @@ def test_metrics_prometheus_text(server):
     run(main())
     after = server.metrics()
     assert after["chorus_messages_stored_total"] == before["chorus_messages_stored_total"] + 1
+    # One sendmsg answered: one observation of its latency, on some shard,
+    # in a finite bucket (the answer took less than a second).
+    def sendmsg(m, series):
+        return sum(v for k, v in m.items() if k.startswith("chorus_sendmsg_seconds_" + series))
+    assert sendmsg(after, "count") == sendmsg(before, "count") + 1
+    assert 0 < sendmsg(after, "sum") - sendmsg(before, "sum") < 1
+    under_a_second = sum(v for k, v in after.items()
+                         if k.startswith("chorus_sendmsg_seconds_bucket") and 'le="1"' in k)
+    assert under_a_second == sendmsg(after, "count")
 
 
 def test_pages(server):

@@ -52,7 +52,18 @@ metrics::metrics()
                                    {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
       store_batch_seconds(histogram(*registry_, "chorus_store_batch_seconds",
                                     "Time to write and commit one store transaction.",
-                                    {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25})) {}
+                                    {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25})),
+      sendmsg_seconds_(prometheus::BuildHistogram()
+                           .Name("chorus_sendmsg_seconds")
+                           .Help("Time from a sendmsg frame read to its answer queued to the sender (the store "
+                                 "commit included), per shard.")
+                           .Register(*registry_)) {}
+
+prometheus::Histogram& metrics::sendmsg_seconds(unsigned shard) {
+  return sendmsg_seconds_.Add({{"shard", std::to_string(shard)}},
+                              prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005,
+                                                                      0.01, 0.025, 0.05, 0.1, 0.25, 1});
+}
 
 std::string metrics::render() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
 

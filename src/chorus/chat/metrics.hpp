@@ -1,7 +1,8 @@
 // Node-wide metrics for /metrics, kept in a prometheus-cpp registry (Debian's
 // prometheus-cpp-dev) and rendered in the Prometheus text format. Counters
 // and gauges are atomics: any thread updates them. The histograms take a
-// lock, so they are fed only off the hot path (once per store batch).
+// lock, so they are fed only off the hot path (once per store batch) or
+// from one thread each (sendmsg_seconds: one histogram per shard).
 #pragma once
 
 #include <prometheus/counter.h>
@@ -18,6 +19,8 @@ class metrics {
  public:
   metrics();
   std::string render() const;
+  // Time from a sendmsg frame to its answer queued, for one shard's sessions.
+  prometheus::Histogram& sendmsg_seconds(unsigned shard);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -46,6 +49,9 @@ class metrics {
   prometheus::Counter& redis_commands;            // sent by the cluster's directory
   prometheus::Histogram& store_batch_writes;   // writes per store transaction
   prometheus::Histogram& store_batch_seconds;  // time to write and commit one
+
+ private:
+  prometheus::Family<prometheus::Histogram>& sendmsg_seconds_;
 };
 
 }  // namespace chorus::chat

@@ -6,6 +6,8 @@
 #include "chorus/gateway/shard.hpp"
 #include "chorus/protocol/encode.hpp"
 
+#include <prometheus/histogram.h>
+
 namespace chorus::gateway {
 
 using core::code;
@@ -134,9 +136,13 @@ void session::do_sendmsg(const protocol::request& r) {
   msg.type = std::move(m->type);
   msg.content = std::move(m->content);
   msg.client_msg_id = std::move(m->client_msg_id);
-  ctx_.chat.send(std::move(msg), id_, back_on_shard<store::append_result>([this, seq = r.seq, action = r.action](store::append_result res) {
+  ctx_.chat.send(std::move(msg), id_, back_on_shard<store::append_result>([this, seq = r.seq, action = r.action, t0 = core::steady_us()](store::append_result res) {
+      auto answered = [&] {
+        if (auto* h = shard_.sendmsg_seconds()) h->Observe(static_cast<double>(core::steady_us() - t0) / 1e6);
+      };
       if (res.st != store::status::ok) {
         respond(seq, action, store_code(res.st), store_error_text(res.st));
+        answered();
         return;
       }
       if (res.msg.room == "0") inbox_.note_own(res.msg.conv, res.msg.seq);
@@ -145,6 +151,7 @@ void session::do_sendmsg(const protocol::request& r) {
                         {"msgTimestamp", std::to_string(res.msg.ts_ms / 1000)},
                         {"msgTimeMs", res.msg.ts_ms},  {"duplicate", res.duplicate}};
       respond(seq, action, code::ok, {}, std::move(data));
+      answered();
   }));
 }
 

@@ -11,6 +11,10 @@
 
 #include <functional>
 #include <thread>
+
+namespace prometheus {
+class Histogram;
+}
 #include <vector>
 
 namespace chorus::gateway {
@@ -39,6 +43,10 @@ class shard {
 
   void post(std::function<void()> f);
 
+  // Where this shard's sessions record sendmsg latency (none in unit tests).
+  void set_sendmsg_seconds(prometheus::Histogram* h) noexcept { sendmsg_seconds_ = h; }
+  prometheus::Histogram* sendmsg_seconds() const noexcept { return sendmsg_seconds_; }
+
  private:
   void sweep();
 
@@ -51,6 +59,7 @@ class shard {
   // no allocation per connection (a hash set node was ~40 bytes each).
   session* head_ = nullptr;
   std::size_t count_ = 0;
+  prometheus::Histogram* sendmsg_seconds_ = nullptr;
   std::thread thread_;
 };
 

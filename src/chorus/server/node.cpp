@@ -71,7 +71,10 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
     p_->store = std::make_unique<store::postgres::postgres_store>(po);
   }
 
-  for (unsigned i = 0; i < c.threads; ++i) p_->shards.push_back(std::make_unique<gateway::shard>(i));
+  for (unsigned i = 0; i < c.threads; ++i) {
+    p_->shards.push_back(std::make_unique<gateway::shard>(i));
+    p_->shards.back()->set_sendmsg_seconds(&p_->metrics.sendmsg_seconds(i));
+  }
   p_->fanout = std::make_unique<local_fanout>(p_->shards);
   chat::fanout* out = p_->fanout.get();
   if (!c.redis.empty()) {
