@@ -203,6 +203,8 @@ void session::flush_cursors(bool urgent) {
   }
   unsaved_cursors_.clear();
   written_since_save_ = 0;
+  // Those handed over earlier without a callback may still be held back.
+  if (urgent && logged_in_) ctx_.chat.storage().expedite_marks();
 }
 
 void session::close(unsigned short code, const char* reason) {

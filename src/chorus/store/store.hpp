@@ -138,6 +138,10 @@ class store {
   // to share a transaction, never marks with one.
   virtual void advance_cursor(std::string app, std::string user, std::string device,
                               std::string conv, std::uint64_t seq, std::function<void(status)> done) = 0;
+  // Commits the marks held back so far without waiting for the moment to
+  // pass (a closing session: it handed its cursors over without a
+  // callback, and its device may log in elsewhere at once).
+  virtual void expedite_marks() {}
 
   // Moves the user's read mark in `conv` forward (all devices share it).
   // Coalesced like cursors; `done` (may be empty) runs once committed.

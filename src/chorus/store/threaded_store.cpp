@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace chorus::store {
@@ -62,22 +63,39 @@ void threaded_store::advance_cursor(std::string app, std::string user, std::stri
                                   std::string conv, std::uint64_t seq, std::function<void(status)> done) {
   {
     std::lock_guard lock(wmu_);
+    note_mark();
     auto& c = cursors_[{std::move(app), std::move(user), std::move(device), std::move(conv)}];
     c = std::max(c, seq);
     if (done) mark_waiters_.push_back(std::move(done));
-    ++issued_;
   }
   wcv_.notify_one();
+}
+
+void threaded_store::note_mark() {
+  ++issued_;
+  if (cursors_.empty() && reads_.empty()) {
+    first_mark_ticket_ = issued_;
+    first_mark_at_ = std::chrono::steady_clock::now();
+  }
 }
 
 void threaded_store::mark_read(std::string app, std::string user, std::string conv, std::uint64_t seq,
                              std::function<void(status)> done) {
   {
     std::lock_guard lock(wmu_);
+    note_mark();
     auto& r = reads_[{std::move(app), std::move(user), std::move(conv)}];
     r = std::max(r, seq);
     if (done) mark_waiters_.push_back(std::move(done));
-    ++issued_;
+  }
+  wcv_.notify_one();
+}
+
+void threaded_store::expedite_marks() {
+  {
+    std::lock_guard lock(wmu_);
+    if (cursors_.empty() && reads_.empty()) return;
+    expedite_ = true;
   }
   wcv_.notify_one();
 }
@@ -111,24 +129,32 @@ void threaded_store::write_loop() {
       std::unique_lock lock(wmu_);
       wcv_.wait(lock, [&] { return stopping_ || !wq_.empty() || !cursors_.empty() || !reads_.empty(); });
       if (wq_.empty() && cursors_.empty() && reads_.empty()) return;  // stopping, and drained
-      // Only cursor or read marks: each pushed message advances a cursor
-      // once written, so at low rates every message cost two transactions,
-      // its append and its cursor. Wait a little for the next append to
-      // carry the marks along, unless someone waits for them: a read (it
-      // cuts this short), or a caller with a callback (an ack, a closing
-      // session: its device may log in on another node at once).
-      if (wq_.empty() && !stopping_ && waiting_ == 0 && mark_waiters_.empty())
-        wcv_.wait_for(lock, mark_linger,
-                      [&] { return stopping_ || !wq_.empty() || waiting_ > 0 || !mark_waiters_.empty(); });
+      // Cursor and read marks: every pushed message advances its
+      // recipient's cursor once written, as many marks as messages. Held
+      // back (mark_hold) they share the transactions of later writes, and
+      // a busy conversation's marks collapse into one row update: fewer
+      // rows, fewer pages per commit. Not when someone waits for them: a
+      // read (read-your-writes), flush(), a caller with a callback (an
+      // ack), a closing session (expedite_marks: its device may log in on
+      // another node at once), or shutdown.
+      auto urgent = [&] { return stopping_ || expedite_ || waiting_ > 0 || !mark_waiters_.empty(); };
+      auto due = first_mark_at_ + mark_hold;
+      if (wq_.empty() && !urgent()) wcv_.wait_until(lock, due, [&] { return !wq_.empty() || urgent(); });
       while (!wq_.empty() && batch.size() < batch_max_) {
         batch.push_back(std::move(wq_.front().op));
         wq_.pop_front();
       }
-      cursors.swap(cursors_);
-      reads.swap(reads_);
-      mark_waiters.swap(mark_waiters_);
-      // Writes still queued hold the lowest tickets not in this batch.
+      bool marks = urgent() || std::chrono::steady_clock::now() >= due;
+      if (marks) {
+        expedite_ = false;
+        cursors.swap(cursors_);
+        reads.swap(reads_);
+        mark_waiters.swap(mark_waiters_);
+      }
+      // Writes still queued hold the lowest tickets not in this batch, and
+      // so do marks held back.
       done_upto = wq_.empty() ? issued_ : wq_.front().ticket - 1;
+      if (!cursors_.empty() || !reads_.empty()) done_upto = std::min(done_upto, first_mark_ticket_ - 1);
     }
     auto t0 = std::chrono::steady_clock::now();
     bool ok = writer_->run(batch, cursors, reads);

@@ -42,15 +42,21 @@ class threaded_store : public store {
                     std::function<void(members_result)> done) override;
   void rooms(std::string app, std::function<void(rooms_result)> done) override;
   void flush() override;
+  void expedite_marks() override;
 
  private:
   void submit(write_op op);
   void read(std::function<void(query_reader&)> job);
   void wait_committed(std::uint64_t ticket);
   void write_loop();
-  // How long cursor and read-mark updates alone wait for a write to share a
-  // transaction with (write_loop).
-  static constexpr std::chrono::microseconds mark_linger{1000};
+  void note_mark();  // under wmu_: a cursor or read mark takes a ticket
+  // How long cursor and read marks are held back when no one waits for
+  // them (write_loop): they ride along with the writes of a later batch,
+  // and a conversation's marks within the window collapse into one row
+  // update. Held marks are only ever late, never lost while the process
+  // lives; a crash loses at most this much delivery progress, which the
+  // next sync delivers again (at least once, dropped by convSeq).
+  static constexpr std::chrono::milliseconds mark_hold{20};
   void read_loop();
 
   std::size_t batch_max_;
@@ -70,8 +76,12 @@ class threaded_store : public store {
   cursor_map cursors_;
   read_map reads_;
   std::vector<std::function<void(status)>> mark_waiters_;  // told when their cursor or read mark commits
+  // The oldest mark not yet written: its ticket and when it came.
+  std::uint64_t first_mark_ticket_ = 0;
+  std::chrono::steady_clock::time_point first_mark_at_;
   std::uint64_t issued_ = 0, committed_ = 0;
   bool stopping_ = false;
+  bool expedite_ = false;  // write the marks held back now (expedite_marks)
   // Threads waiting for a ticket not yet committed (the reader, flush()):
   // while any does, the writer does not linger.
   int waiting_ = 0;

@@ -623,6 +623,46 @@ TEST_F(SqliteStore, ACursorIsCommittedWhenItsCallbackRuns) {
   EXPECT_EQ(res.missed[0].seq, 3u);
 }
 
+TEST_F(SqliteStore, AMarkWithoutCallbackIsHeldBackButNeverStuck) {
+  // Marks nobody waits for are held back to share later transactions; with
+  // no later write at all they still commit, and a read on this store sees
+  // them at once (read-your-writes), a closing session's at once too.
+  auto conv = core::direct_conv("1", "2");
+  auto s = open();
+  for (int i = 0; i < 3; ++i) {
+    store::append_request r;
+    r.msg = {"101", conv, 0, "", "", "1", "2", "0", "text", "x", 0};
+    wait_for<store::append_result>([&](auto done) { s->append(std::move(r), done); });
+  }
+  s->advance_cursor("101", "2", "d", conv, 1, {});
+  store::sync_request q{"101", "2", "d", {}, 10};
+  auto mine = wait_for<store::sync_result>([&](auto done) { s->sync(q, done); });
+  ASSERT_EQ(mine.missed.size(), 2u);
+  EXPECT_EQ(mine.missed[0].seq, 2u);
+
+  // Nothing else happens: another connection sees the next mark commit.
+  s->advance_cursor("101", "2", "d", conv, 2, {});
+  auto committed_seq = [&] {
+    store::sqlite::connection db(path_, true);
+    store::sqlite::statement sel(db, "SELECT seq FROM cursors WHERE user='2' AND device='d'");
+    return sel.step() ? sel.uint64(0) : 0;
+  };
+  std::uint64_t seen = 0;
+  for (int i = 0; i < 500 && seen < 2; ++i) {
+    seen = committed_seq();
+    if (seen < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(seen, 2u) << "a held mark never committed";
+
+  s->advance_cursor("101", "2", "d", conv, 3, {});
+  s->expedite_marks();
+  for (int i = 0; i < 500 && seen < 3; ++i) {
+    seen = committed_seq();
+    if (seen < 3) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(seen, 3u);
+}
+
 TEST_F(SqliteStore, TheIdempotencyLookupUsesItsIndex) {
   // A full scan here made every sendmsg with a msgId cost the whole history.
   auto s = open();
@@ -809,7 +849,7 @@ TEST_F(SqliteStore, TheWalStartsOverUnderASteadyStreamOfCommits) {
     store::sqlite::writer w(path_, false, 1);
     auto conv = core::direct_conv("1", "2");
     const std::string content(2000, 'x');
-    constexpr int n = 6000;
+    constexpr int n = 8000;  // ~4 frames each: past the cap
     int rewinds = 0, last = 0, most = 0;
     for (int i = 0; i < n; ++i) {
       std::vector<store::write_op> batch;
@@ -822,14 +862,16 @@ TEST_F(SqliteStore, TheWalStartsOverUnderASteadyStreamOfCommits) {
       last = w.wal_pages();
       most = std::max(most, last);
     }
-    EXPECT_GE(rewinds, 3) << "the WAL never started over";
+    // However the checkpointer thread keeps up (it may be starved on a busy
+    // machine), the WAL starts over by the time it reaches the cap.
+    EXPECT_GE(rewinds, 1) << "the WAL never started over";
+    EXPECT_LE(most, store::sqlite::wal_cap_pages + 100) << "the WAL grew past its cap";
     EXPECT_LE(w.checkpoint_runs(), static_cast<unsigned long>(n / 100))
         << "checkpoints ran far more often than once per " << store::sqlite::checkpoint_pages << " frames";
-    EXPECT_LE(most, store::sqlite::wal_cap_pages + 2 * store::sqlite::checkpoint_pages);
   }
   // Everything is in the database, whatever the checkpoints did.
   auto s = open();
   store::sync_request q{"101", "2", "d", {}, 10000};
   auto res = wait_for<store::sync_result>([&](auto done) { s->sync(std::move(q), done); });
-  EXPECT_EQ(res.missed.size(), 6000u);
+  EXPECT_EQ(res.missed.size(), 8000u);
 }

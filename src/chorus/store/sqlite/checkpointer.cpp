@@ -34,7 +34,12 @@ void checkpointer::wal_pages(int pages) {
 
 bool checkpointer::busy() const {
   std::lock_guard lock(mu_);
-  return wanted_ || running_;
+  return (wanted_ || running_) && !failed_;
+}
+
+void checkpointer::wait_idle() {
+  std::unique_lock lock(mu_);
+  idle_cv_.wait(lock, [&] { return (!wanted_ && !running_) || stopping_ || failed_; });
 }
 
 int checkpointer::backlog() const {
@@ -78,11 +83,14 @@ void checkpointer::loop() {
       // meanwhile (it cannot while frames are left: then done < wal), the
       // count is of no use.
       if (rc == SQLITE_OK && rewinds == rewinds_ && done > done_) done_ = done;
+      idle_cv_.notify_all();
     }
   } catch (const std::exception& e) {
-    // The WAL then grows until the writer's connection closes (which
-    // checkpoints); commits go on.
+    // The writer then checkpoints itself (writer::upkeep); commits go on.
     spdlog::error("sqlite checkpointer stopped: {}", e.what());
+    std::lock_guard lock(mu_);
+    failed_ = true;
+    idle_cv_.notify_all();
   }
 }
 

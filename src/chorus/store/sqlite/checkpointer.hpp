@@ -36,6 +36,8 @@ class checkpointer {
   void wal_pages(int pages);
   // Whether a checkpoint is wanted or running.
   bool busy() const;
+  // Blocks until no checkpoint is wanted or running.
+  void wait_idle();
   // Of the WAL's last reported frames, those not yet copied back.
   int backlog() const;
   // The writer checkpointed itself: the first `done` frames are copied back.
@@ -48,10 +50,11 @@ class checkpointer {
 
   std::string path_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_, idle_cv_;
   bool wanted_ = false;
   bool running_ = false;
   bool stopping_ = false;
+  bool failed_ = false;  // the thread could not open its connection
   int pages_ = 0;            // frames in the WAL after the last commit
   int done_ = 0;             // of them, copied back to the database file
   unsigned long rewinds_ = 0;  // times the WAL started over (frame numbers with it)

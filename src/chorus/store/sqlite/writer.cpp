@@ -64,7 +64,13 @@ int writer::on_wal(void* self, sqlite3*, const char*, int pages) {
 }
 
 void writer::upkeep(bool idle) {
-  if (!checkpoints_ || wal_pages_ < checkpoint_pages || checkpoints_->busy()) return;
+  if (!checkpoints_ || wal_pages_ < checkpoint_pages) return;
+  // At the cap, wait for a checkpoint in progress: back-pressure, so that
+  // a writer outrunning the checkpointer cannot grow the WAL without bound.
+  if (wal_pages_ >= wal_cap_pages)
+    checkpoints_->wait_idle();
+  else if (checkpoints_->busy())
+    return;
   int left = checkpoints_->backlog();
   // Nothing left: the next transaction starts the WAL over by itself.
   if (left <= 0) return;
