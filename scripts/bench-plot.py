@@ -5,7 +5,7 @@ appends. Uses matplotlib when it is installed, else writes the SVG by hand.
 Runs that did not exit 0 are left out.
 
     scripts/bench-plot.py results.jsonl [--out docs] [--scenario direct]
-        [--where msg_id=false] [--label-key label]
+        [--where msg_id=false] [--where 'label=direct-normal|room'] [--label-key label]
 
 For direct and room the load is params.rate; for connect it is
 params.connections; for recover params.users. Several runs at one load are
@@ -40,11 +40,12 @@ def load(path):
 
 
 def matches(run, where):
-    """where: ["key=value", ...] on params; values compare as JSON text or plain text."""
+    """where: ["key=value", ...] on params; values compare as JSON text or plain
+    text; "key=a|b" matches either."""
     for cond in where or []:
-        key, _, want = cond.partition("=")
+        key, _, wants = cond.partition("=")
         have = run["params"].get(key)
-        if have is None or (json.dumps(have) != want and str(have) != want):
+        if have is None or not any(json.dumps(have) == w or str(have) == w for w in wants.split("|")):
             return False
     return True
 
