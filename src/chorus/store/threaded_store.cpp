@@ -61,34 +61,36 @@ void threaded_store::leave(std::string app, std::string room, std::string user,
 
 void threaded_store::advance_cursor(std::string app, std::string user, std::string device,
                                   std::string conv, std::uint64_t seq, std::function<void(status)> done) {
+  bool wake;
   {
     std::lock_guard lock(wmu_);
-    note_mark();
+    wake = note_mark() || done;
     auto& c = cursors_[{std::move(app), std::move(user), std::move(device), std::move(conv)}];
     c = std::max(c, seq);
     if (done) mark_waiters_.push_back(std::move(done));
   }
-  wcv_.notify_one();
+  if (wake) wcv_.notify_one();
 }
 
-void threaded_store::note_mark() {
+bool threaded_store::note_mark() {
   ++issued_;
-  if (cursors_.empty() && reads_.empty()) {
-    first_mark_ticket_ = issued_;
-    first_mark_at_ = std::chrono::steady_clock::now();
-  }
+  if (!cursors_.empty() || !reads_.empty()) return false;
+  first_mark_ticket_ = issued_;
+  first_mark_at_ = std::chrono::steady_clock::now();
+  return true;
 }
 
 void threaded_store::mark_read(std::string app, std::string user, std::string conv, std::uint64_t seq,
                              std::function<void(status)> done) {
+  bool wake;
   {
     std::lock_guard lock(wmu_);
-    note_mark();
+    wake = note_mark() || done;
     auto& r = reads_[{std::move(app), std::move(user), std::move(conv)}];
     r = std::max(r, seq);
     if (done) mark_waiters_.push_back(std::move(done));
   }
-  wcv_.notify_one();
+  if (wake) wcv_.notify_one();
 }
 
 void threaded_store::expedite_marks() {

@@ -49,7 +49,10 @@ class threaded_store : public store {
   void read(std::function<void(query_reader&)> job);
   void wait_committed(std::uint64_t ticket);
   void write_loop();
-  void note_mark();  // under wmu_: a cursor or read mark takes a ticket
+  // Under wmu_: a cursor or read mark takes a ticket. Whether it is the
+  // first one held: only then (or with a callback) is the writer woken,
+  // to learn when to write them; the marks after it change nothing for it.
+  bool note_mark();
   // How long cursor and read marks are held back when no one waits for
   // them (write_loop): they ride along with the writes of a later batch,
   // and a conversation's marks within the window collapse into one row
