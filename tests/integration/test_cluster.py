@@ -470,7 +470,8 @@ def test_a_node_that_joins_gets_pushes_before_the_next_heartbeat(cluster_db):
     a = cl.start_node(1, extra=slow)
     wait_until(lambda: cl.redis_cli("PUBSUB", "NUMSUB", "chorus:presence-changed").split()[-1] == "1", 10,
                "node A to subscribe")
-    assert "0 peer node(s)" in readyz(a)[1]
+    # Subscribed is not yet connected for commands: wait for the first round.
+    wait_until(lambda: "redis ok, 0 peer node(s)" in readyz(a)[1], 10, "node A's first heartbeat")
     b = cl.start_node(2, extra=slow)
     cl.wait_mesh()  # node A learnt of node B from its announcement: no heartbeat came
 

@@ -224,6 +224,7 @@ bool directory::healthy() const {
 std::string directory::status() const {
   std::lock_guard lock(mu_);
   if (healthy_) return "redis ok, " + std::to_string(live_.size()) + " peer node(s)";
+  if (last_error_.empty()) return "connecting to redis; serving local users";
   return "degraded: redis unreachable (" + last_error_ + "); serving local users, routing to " +
          std::to_string(live_.size()) + " last known peer node(s)";
 }
