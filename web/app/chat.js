@@ -71,7 +71,7 @@ export class Chat {
       case 'typing':
         if (d.from === this.me) break;
         if (d.typing === false) this.state.stopTyping(c, d.from);
-        else this.state.startTyping(d.conv, d.from);
+        else this.state.startTyping(d.conv, d.from, Number(d.serverTime) || 0);
         break;
       case 'read':
         if (d.from === this.me) this.state.setRead(d.conv, Number(d.convSeq));

@@ -34,7 +34,7 @@ export class ChatState extends EventTarget {
       c = {
         conv, ...parseConv(conv, this.me.userId),
         lastSeq: 0, readSeq: 0, last: null, activity: Date.now(),
-        messages: new Map(), online: null, typing: new Map(),
+        messages: new Map(), online: null, typing: new Map(), typingSince: new Map(),
         delivered, peerRead, remembered: false,
         readSent: 0, readInFlight: 0, // `read` confirmed by / on its way to the server
       };
@@ -88,7 +88,10 @@ export class ChatState extends EventTarget {
         c.last = m;
         c.activity = Math.max(c.activity, msgTime(m));
       }
-      this.stopTyping(c, m.from, false);
+      // A message ends its sender's typing, unless the typing began after
+      // it was sent: a message is stored before it is pushed, so the
+      // typing for the next one can arrive first.
+      if (!(c.typingSince.get(m.from) > msgTime(m))) this.stopTyping(c, m.from, false);
     }
     for (const [c, list] of added) this.emit('messages', { conv: c.conv, msgs: list });
     if (added.size) this.emit('list');
@@ -143,10 +146,12 @@ export class ChatState extends EventTarget {
     }
   }
 
-  startTyping(conv, from) {
+  // `since`: the server's time of the typing event (0: not given).
+  startTyping(conv, from, since = 0) {
     const c = this.get(conv);
     clearTimeout(c.typing.get(from));
     c.typing.set(from, setTimeout(() => this.stopTyping(c, from), TYPING_SHOWN_MS));
+    c.typingSince.set(from, since);
     this.emit('meta', { conv });
     this.emit('list');
   }
@@ -155,6 +160,7 @@ export class ChatState extends EventTarget {
     if (!c.typing.has(from)) return;
     clearTimeout(c.typing.get(from));
     c.typing.delete(from);
+    c.typingSince.delete(from);
     this.emit('meta', { conv: c.conv });
     if (notify) this.emit('list');
   }

@@ -79,7 +79,8 @@ void session::do_typing(const protocol::request& r) {
                  {"from", user_},
                  {"typing", typing},
                  {"groupsId", room ? std::string(core::conv_room(conv)) : std::string("0")},
-                 {"to", room ? std::string("0") : std::string(core::direct_peer(conv, user_))}};
+                 {"to", room ? std::string("0") : std::string(core::direct_peer(conv, user_))},
+                 {"serverTime", core::unix_ms()}};
   ctx_.chat.conv_event(app_, conv, user_, id_, "typing", std::move(f));
   respond(r.seq, r.action, code::ok, {}, json::object{{"conv", conv}});
 }
