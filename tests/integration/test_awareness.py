@@ -1,6 +1,8 @@
 """Awareness: the conversation list with unread counts, read marks, typing,
 presence, and delivered marks (docs/protocol.md)."""
 
+import asyncio
+
 from chorus_client import close_all, logged_in, run
 
 
@@ -60,6 +62,30 @@ def test_typing_reaches_the_other_side_but_not_the_typist(server):
             assert not [p for p in u1.pushes if (p.get("data") or {}).get("action") == "typing"]
         finally:
             await close_all(u1, u1b, u2)
+
+    run(main())
+
+
+def test_typing_after_a_send_is_stamped_after_the_message(server):
+    """Send, then start typing the next one without waiting: the typing event
+    is relayed at once, the message only once stored, so it may arrive
+    second. Its serverTime is never earlier than the message's msgTimeMs
+    (both stamped when the server read them), which is how a client tells
+    that this typing began after the message (docs/webapp.md)."""
+    async def main():
+        u1 = await logged_in(server, 1)
+        u2 = await logged_in(server, 2)
+        try:
+            for i in range(50):
+                send = asyncio.ensure_future(u1.call("sendmsg", {"toUid": "2", "message": f"m{i}"}))
+                typing = asyncio.ensure_future(u1.call("typing", {"toUid": "2"}))
+                ack, _ = await asyncio.gather(send, typing)
+                ev = await u2.next_event("typing")
+                msg = await u2.next_message()
+                assert msg["convSeq"] == ack["convSeq"] and msg["msgTimeMs"] == ack["msgTimeMs"]
+                assert ev["serverTime"] >= msg["msgTimeMs"], (ev, msg)
+        finally:
+            await close_all(u1, u2)
 
     run(main())
 

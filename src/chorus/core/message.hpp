@@ -18,7 +18,7 @@ struct message {
   std::string room;           // room id, "0" for a one-to-one message
   std::string type;           // msgType: "text", ...
   std::string content;
-  std::int64_t ts_ms = 0;     // server time of acceptance
+  std::int64_t ts_ms = 0;     // server time of acceptance: when its sendmsg was read (0: the store's)
 };
 
 }  // namespace chorus::core

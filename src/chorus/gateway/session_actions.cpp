@@ -136,6 +136,9 @@ void session::do_sendmsg(const protocol::request& r) {
   msg.type = std::move(m->type);
   msg.content = std::move(m->content);
   msg.client_msg_id = std::move(m->client_msg_id);
+  // Stamped now, not when the store gets to it: whatever this connection
+  // sends after it (a typing event, relayed at once) is stamped later.
+  msg.ts_ms = core::unix_ms();
   ctx_.chat.send(std::move(msg), id_, back_on_shard<store::append_result>([this, seq = r.seq, action = r.action, t0 = core::steady_us()](store::append_result res) {
       auto answered = [&] {
         if (auto* h = shard_.sendmsg_seconds()) h->Observe(static_cast<double>(core::steady_us() - t0) / 1e6);

@@ -30,7 +30,7 @@ void memory_store::append(append_request r, std::function<void(append_result)> d
         }
         m.seq = log.size() + 1;
         m.id = core::snowflake::to_string(ids_.next());
-        m.ts_ms = core::unix_ms();
+        if (!m.ts_ms) m.ts_ms = core::unix_ms();
         log.push_back(m);
         auto& read = reads_[{m.app, m.from, m.conv}];
         read = std::max(read, m.seq);

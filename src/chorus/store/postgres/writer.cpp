@@ -99,7 +99,7 @@ void writer::send(pipeline& p, append_op& op) {
   auto& m = op.req.msg;
   // Chosen here, used only if the message is stored.
   m.id = core::snowflake::to_string(ids_.next());
-  m.ts_ms = core::unix_ms();
+  if (!m.ts_ms) m.ts_ms = core::unix_ms();
   p.send("append", m.app, m.conv, m.id, m.from, m.client_msg_id, m.to, m.room, m.type, m.content, m.ts_ms,
          op.req.require_member, !core::is_room_conv(m.conv));
 }

@@ -123,7 +123,7 @@ void writer::apply(append_op& op) {
   }
   m.seq = seq + 1;
   m.id = core::snowflake::to_string(ids_.next());
-  m.ts_ms = core::unix_ms();
+  if (!m.ts_ms) m.ts_ms = core::unix_ms();
   st_->insert_msg
       .bind_all(m.app, m.conv, m.seq, m.id, m.from, m.client_msg_id, m.to, m.room, m.type, m.content,
                 m.ts_ms)
