@@ -185,6 +185,10 @@ void engine::on_frame(std::size_t i, std::string_view f) {
         ++st.counters["bogus_frames"];
         return;
       }
+      if (!own_pushes_expected && fi.from == u.id) {
+        ++st.counters["own_pushes"];
+        return;
+      }
       if (u.conv.empty()) u.conv = std::string(fi.conv);
       if (fi.conv != u.conv) {
         ++u.other_conv;

@@ -70,6 +70,10 @@ class engine {
   std::function<void(user&, const frame_info&)> on_response;                  // other than login/sendmsg/heartbeat
   std::function<void(user&, std::uint64_t seq)> on_answered;                  // a sendmsg was answered
   std::function<std::uint64_t(const user&)> expected_per_ack;                 // deliveries one ack promises
+  // Whether a user may be pushed its own messages (a room's sender is a
+  // member; a one-to-one sender is answered, never pushed: counted in
+  // `own_pushes` and not as a delivery).
+  bool own_pushes_expected = true;
 
   int shards() const { return static_cast<int>(ios_.size()); }
   results& stats(int shard) { return stats_[static_cast<std::size_t>(shard)]; }

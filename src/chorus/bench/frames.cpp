@@ -116,8 +116,9 @@ frame_info scan_frame(std::string_view f) {
   auto c = f.find(R"("content":")", d);
   if (c == std::string_view::npos) return i;
   i.content = string_field(f, R"("content":")", c);
-  // conv and convSeq come after the content (encode.cpp's key order).
+  // from, conv and convSeq come after the content (encode.cpp's key order).
   auto after = c + i.content.size();
+  i.from = string_field(f, R"("from":")", after);
   i.conv = string_field(f, R"("conv":")", after);
   i.conv_seq = int_field(f, R"("convSeq":)", after);
   return i;

@@ -42,6 +42,7 @@ struct frame_info {
   std::string_view conv;    // message push, sendmsg/ack responses
   std::int64_t conv_seq = -1;
   std::string_view content;  // message push
+  std::string_view from;     // message push: the sender
   std::int64_t delivered = -1;  // sync response
 };
 

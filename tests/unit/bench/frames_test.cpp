@@ -82,6 +82,7 @@ TEST(Frames, ScansAMessagePush) {
   EXPECT_EQ(i.action, "sendmsg");
   EXPECT_EQ(i.conv, "d:a|b");
   EXPECT_EQ(i.conv_seq, 7);
+  EXPECT_EQ(i.from, "a");
   EXPECT_EQ(content_time_us(i.content), 987654);
 }
 
