@@ -80,6 +80,7 @@ def test_direct(chorus, bench_binary, tmp_path):
     c = result["counters"]
     assert c["acked"] == c["sent"] > 0
     assert c["delivered"] == c["expected_deliveries"]
+    assert c["own_pushes"] == 0  # a sender is answered, never pushed its own message
 
 
 def test_direct_over_two_workers_and_sources(chorus, bench_binary, tmp_path):

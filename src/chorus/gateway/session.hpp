@@ -131,7 +131,10 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void start_sync(std::string seq);
   // In a cluster: one more round once routes are sure to include this login.
   void settle_sync();
-  void settle_check();
+  // `patient`: a message of this user is not pushed at once but looked at
+  // again a moment later (settle_check in session_sync.cpp).
+  void settle_check(bool patient = true);
+  void settle_later(std::chrono::milliseconds wait, bool patient);
   void push_stored(const core::message& m);  // a message read from the store, to the send queue
   store::sync_request sync_request() const;
   void sync_round();

@@ -41,20 +41,24 @@ void session::start_sync(std::string seq) {
 // pointer to it. On a single node nothing happens.
 void session::settle_sync() {
   auto& out = ctx_.chat.out();
-  auto wait = out.route_staleness();
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(out.route_staleness());
   out.after_presence_written([weak = weak_from_this(), wait, &io = shard_io()] {
-    net::post(io, [weak, wait, &io] {
-      auto sync = [weak] {
-        auto self = weak.lock();
-        if (!self || self->gone_ || self->closing_) return;
-        self->settle_check();
-      };
-      if (wait.count() <= 0) return sync();
-      auto timer = std::make_shared<net::steady_timer>(io, wait);
-      timer->async_wait([timer, sync](boost::system::error_code ec) {
-        if (!ec) sync();
-      });
+    net::post(io, [weak, wait] {
+      if (auto self = weak.lock()) self->settle_later(wait, true);
     });
+  });
+}
+
+void session::settle_later(std::chrono::milliseconds wait, bool patient) {
+  auto sync = [weak = weak_from_this(), patient] {
+    auto self = weak.lock();
+    if (!self || self->gone_ || self->closing_) return;
+    self->settle_check(patient);
+  };
+  if (wait.count() <= 0) return sync();
+  auto timer = std::make_shared<net::steady_timer>(shard_io(), wait);
+  timer->async_wait([timer, sync](boost::system::error_code ec) {
+    if (!ec) sync();
   });
 }
 
@@ -75,14 +79,19 @@ void session::push_stored(const core::message& m) {
 // still the next one of its conversation is pushed (whichever of it and its
 // live push comes second is dropped by the inbox as a duplicate). Only what
 // this cannot settle in order (a conversation the session does not know, a
-// page cut short, a gap) falls back to a real sync.
-void session::settle_check() {
+// page cut short, a gap) falls back to a real sync. A message of this user
+// waits for a second look (own_settle_wait).
+// How long a settle round waits for a message of this user to show up as
+// this session's own before pushing it (settle_check).
+constexpr std::chrono::milliseconds own_settle_wait{100};
+
+void session::settle_check(bool patient) {
   ctx_.metrics.settle_syncs.Increment();
   if (inbox_.syncing()) {
     inbox_.request_resync();  // the running sync reads once more, after this moment
     return;
   }
-  ctx_.chat.storage().sync(sync_request(), back_on_shard<store::sync_result>([this](store::sync_result r) {
+  ctx_.chat.storage().sync(sync_request(), back_on_shard<store::sync_result>([this, patient](store::sync_result r) {
     if (closing_) return;
     if (inbox_.syncing()) {
       inbox_.request_resync();
@@ -95,6 +104,12 @@ void session::settle_check() {
       auto pos = inbox_.position(m.conv);
       if (m.seq <= pos) continue;                  // pushed live meanwhile
       if (m.seq != pos + 1) return start_sync({});  // cannot happen from a contiguous page; be safe
+      // This user's message: maybe this session's own, read here before
+      // its answer and own delivery reached this shard (this round does
+      // not pause the live stream); pushed, it would come back to the
+      // connection that sent it. Look again in a moment: by then an own
+      // message is known, one from another device is pushed.
+      if (patient && m.from == user_) return settle_later(own_settle_wait, false);
       inbox_.accept_synced(m.conv, m.seq);
       push_stored(m);
       if (closing_) return;
