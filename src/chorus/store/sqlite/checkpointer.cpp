@@ -82,8 +82,14 @@ void checkpointer::loop() {
       // `done` counts frames of the WAL as it was; if it started over
       // meanwhile (it cannot while frames are left: then done < wal), the
       // count is of no use.
+      int before = done_;
       if (rc == SQLITE_OK && rewinds == rewinds_ && done > done_) done_ = done;
-      idle_cv_.notify_all();
+      // Commits during the run asked for nothing (one was running): if they
+      // brought another checkpoint_pages, go again, or the WAL's tail would
+      // wait for the next write. Not after a run that moved nothing (a
+      // reader's snapshot holds it back): the next commit asks again.
+      if (done_ > before && pages_ - done_ >= checkpoint_pages) wanted_ = true;
+      if (!wanted_) idle_cv_.notify_all();
     }
   } catch (const std::exception& e) {
     // The writer then checkpoints itself (writer::upkeep); commits go on.
