@@ -301,6 +301,10 @@ def redis_commands(nodes):
     return sum(n.metrics()["chorus_redis_commands_total"] for n in nodes)
 
 
+def stale_lookups(nodes):
+    return sum(n.metrics()["chorus_presence_stale_lookups_total"] for n in nodes)
+
+
 def command_calls(cluster) -> dict[str, int]:
     """Redis' own count of the commands it ran, by name (for failure messages)."""
     out = {}
@@ -328,7 +332,7 @@ def test_one_to_one_routing_costs_no_redis_command_per_message(cluster):
             await u1.next_event("delivered", conv="d:1|2", convSeq=1)
             # The window: every command counted lies between start and end.
             start = time.monotonic()
-            before, calls = redis_commands(nodes), command_calls(cluster)
+            before, calls, stale_before = redis_commands(nodes), command_calls(cluster), stale_lookups(nodes)
 
             async def send(dev, k):
                 for i in range(N // DEVICES):
@@ -338,7 +342,11 @@ def test_one_to_one_routing_costs_no_redis_command_per_message(cluster):
             got = await u2.messages(N, conv="d:1|2", timeout=30)
             assert [m["convSeq"] for m in got] == list(range(2, N + 2))
             await u1.next_event("delivered", conv="d:1|2", convSeq=N + 1, timeout=10)
-            spent = redis_commands(nodes) - before
+            # A node whose subscription fell more than the bound behind (a
+            # loaded machine: the suite runs beside others) asks Redis
+            # rather than trust its cache; it says so in its metrics, and
+            # those lookups are the fence doing its job, not per-message cost.
+            spent = redis_commands(nodes) - before - (stale_lookups(nodes) - stale_before)
             by_name = {k: v - calls.get(k, 0) for k, v in command_calls(cluster).items() if v != calls.get(k, 0)}
             elapsed = time.monotonic() - start
             return spent, elapsed, by_name

@@ -48,6 +48,9 @@ metrics::metrics()
                                  "Deliveries dropped on the way to another node (sync recovers them).")),
       redis_commands(counter(*registry_, "chorus_redis_commands_total",
                              "Redis commands sent (registry heartbeats, presence, routing lookups, fence PINGs).")),
+      presence_stale_lookups(counter(*registry_, "chorus_presence_stale_lookups_total",
+                                     "Presence sets fetched from Redis because the presence cache's fence lagged "
+                                     "more than its bound behind (subscription slow or stalled).")),
       store_batch_writes(histogram(*registry_, "chorus_store_batch_writes", "Writes per store transaction.",
                                    {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
       store_batch_seconds(histogram(*registry_, "chorus_store_batch_seconds",

@@ -47,6 +47,7 @@ class metrics {
   prometheus::Counter& peer_deliveries_received;  // from other nodes
   prometheus::Counter& peer_send_failures;        // deliveries dropped on the way to a peer
   prometheus::Counter& redis_commands;            // sent by the cluster's directory
+  prometheus::Counter& presence_stale_lookups;    // presence sets fetched past a lagging cache fence
   prometheus::Histogram& store_batch_writes;   // writes per store transaction
   prometheus::Histogram& store_batch_seconds;  // time to write and commit one
 

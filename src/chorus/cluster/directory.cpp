@@ -53,11 +53,13 @@ bool directory::drain(redisContext* c) {
   return true;
 }
 
-directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands)
+directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands,
+                     prometheus::Counter& stale_lookups)
     : opt_(std::move(o)),
       on_nodes_(std::move(on_nodes)),
       online_users_(std::move(online_users)),
       commands_(commands),
+      stale_lookups_(stale_lookups),
       cache_(std::chrono::milliseconds(opt_.presence_cache_ms), opt_.presence_cache_max) {
   next_ttl_refresh_ms_ = core::steady_ms() + ttl_refresh_every_ms();
   thread_ = std::thread([this] {
@@ -183,10 +185,12 @@ void directory::nodes_of(std::string app, std::vector<std::string> users,
     auto live = live_ids();
     if (!c) return done(live);
     bool cached = cache_trusted();
+    bool stale = cached && !cache_.fresh(handed_over);
     std::vector<unsigned> out, fetched;
     for (auto& u : users) {
       const std::vector<unsigned>* ids = cached ? cache_.find(app, u, handed_over) : nullptr;
       if (!ids) {
+        if (stale) stale_lookups_.Increment();
         auto r = command(c, "SMEMBERS %s", presence_key(app, u).c_str());
         if (!r) return done(live);  // the connection failed: route everywhere
         if (r->type != REDIS_REPLY_ARRAY) continue;

@@ -87,7 +87,10 @@ class directory {
   // `on_nodes` is told the live nodes (self excluded) after each heartbeat;
   // `online_users` lists this node's online (app, user) pairs, re-announced
   // after Redis comes back (it may have lost them).
-  directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands);
+  // `commands`: every Redis command sent; `stale_lookups`: presence sets
+  // fetched because the cache's fence lagged more than its bound behind.
+  directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands,
+            prometheus::Counter& stale_lookups);
   ~directory();  // removes this node from the list, then stops
 
   void user_online(const std::string& app, const std::string& user);
@@ -155,6 +158,7 @@ class directory {
   nodes_fn on_nodes_;
   online_fn online_users_;
   prometheus::Counter& commands_;  // every Redis command sent (chorus_redis_commands_total)
+  prometheus::Counter& stale_lookups_;  // chorus_presence_stale_lookups_total
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -93,7 +93,7 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
     auto* pres = &p_->presence;
     p_->directory = std::make_unique<cluster::directory>(
         d, [peers](const std::vector<cluster::node_info>& live) { peers->update(live); },
-        [pres] { return pres->snapshot(); }, p_->metrics.redis_commands);
+        [pres] { return pres->snapshot(); }, p_->metrics.redis_commands, p_->metrics.presence_stale_lookups);
     auto* dir = p_->directory.get();
     p_->presence.on_change = [dir](const std::string& app, const std::string& user, bool online) {
       if (online) dir->user_online(app, user);
