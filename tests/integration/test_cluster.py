@@ -325,6 +325,11 @@ def test_one_to_one_routing_costs_no_redis_command_per_message(cluster):
         u1 = u1s[0]
         u2 = await logged_in(b, 2)
         try:
+            # The logins' presence writes (and their publications, which drop
+            # cache entries) are done once each login's settle round ran; a
+            # publication landing after the warm-up would empty a cache entry
+            # inside the window.
+            wait_until(lambda: settle_syncs(a) >= DEVICES and settle_syncs(b) >= 1, 15, "the logins' settle rounds")
             # Warm-up: node A routes the message, node B the delivered mark back;
             # each then has both users cached.
             await u1.sendmsg("warm-up", toUid="2")
