@@ -367,9 +367,15 @@ def test_one_to_one_routing_costs_no_redis_command_per_message(cluster):
     # nothing (no SMEMBERS), however long the test takes.
     heartbeats = len(nodes) * HEARTBEAT_COMMANDS * (elapsed_ms // HEARTBEAT_MS + 1)
     pings = len(nodes) * (elapsed_ms // ping_ms(PRESENCE_CACHE_MS) + 1)
-    print(f"{N} messages in {elapsed:.2f}s: {spent:.0f} Redis commands, at most {heartbeats:.0f} heartbeat "
-          f"and {pings:.0f} PING commands allowed ({(spent / N):.3f} per message); Redis ran {by_name}")
-    assert spent <= heartbeats + pings, (spent, elapsed, by_name)
+    # A login's presence publication may be applied on a node up to the
+    # cache's bound late (a loaded machine), dropping an entry warmed before
+    # it: then that node fetches the user once more. At most once per node
+    # and user, whatever the number of messages.
+    refetches = len(nodes) * 2
+    print(f"{N} messages in {elapsed:.2f}s: {spent:.0f} Redis commands, at most {heartbeats:.0f} heartbeat, "
+          f"{pings:.0f} PING and {refetches} re-fetch commands allowed ({(spent / N):.3f} per message); "
+          f"Redis ran {by_name}")
+    assert spent <= heartbeats + pings + refetches, (spent, elapsed, by_name)
 
 
 def test_a_user_moving_to_another_node_gets_the_next_message_live(cluster):

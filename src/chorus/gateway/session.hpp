@@ -158,6 +158,9 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
     // construction), nothing allocated while empty.
     boost::container::devector<core::message> backlog;
     bool more = false, new_rooms = false;
+    // Feeding waits for this session's sendmsgs in flight to be answered
+    // (feed_sync): the next message read is this user's, maybe its own.
+    bool own_wait = false;
   };
   std::unique_ptr<sync_state> sync_;
 
@@ -176,6 +179,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   const char* close_reason_ = "";
   unsigned refusals_ = 0;
   unsigned short close_code_ = 0;
+  std::uint16_t sends_in_flight_ = 0;  // sendmsgs handed to the store, not answered yet
   // Flags together: a session is ~19,000 times per process.
   bool logged_in_ = false;
   bool login_pending_ = false;

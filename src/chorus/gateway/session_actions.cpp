@@ -139,9 +139,14 @@ void session::do_sendmsg(const protocol::request& r) {
   // Stamped now, not when the store gets to it: whatever this connection
   // sends after it (a typing event, relayed at once) is stamped later.
   msg.ts_ms = core::unix_ms();
+  if (sends_in_flight_ < UINT16_MAX) ++sends_in_flight_;
   ctx_.chat.send(std::move(msg), id_, back_on_shard<store::append_result>([this, seq = r.seq, action = r.action, t0 = core::steady_us()](store::append_result res) {
       auto answered = [&] {
         if (auto* h = shard_.sendmsg_seconds()) h->Observe(static_cast<double>(core::steady_us() - t0) / 1e6);
+        if (sends_in_flight_ > 0 && --sends_in_flight_ == 0 && sync_ && sync_->own_wait) {
+          sync_->own_wait = false;
+          feed_sync();
+        }
       };
       if (res.st != store::status::ok) {
         respond(seq, action, store_code(res.st), store_error_text(res.st));

@@ -109,7 +109,7 @@ void session::settle_check(bool patient) {
       // not pause the live stream); pushed, it would come back to the
       // connection that sent it. Look again in a moment: by then an own
       // message is known, one from another device is pushed.
-      if (patient && m.from == user_) return settle_later(own_settle_wait, false);
+      if (patient && m.from == user_ && sends_in_flight_ > 0) return settle_later(own_settle_wait, false);
       inbox_.accept_synced(m.conv, m.seq);
       push_stored(m);
       if (closing_) return;
@@ -152,11 +152,21 @@ void session::on_sync_result(store::sync_result r) {
 void session::feed_sync() {
   auto& cfg = ctx_.cfg;
   auto& backlog = sync_->backlog;
+  if (sync_->own_wait) return;  // the last answer in flight calls again
   while (!backlog.empty()) {
     // Leave room for live traffic; an empty queue always takes one.
     if (!queue_.empty() &&
         (queue_.size() >= cfg.send_queue_max_frames / 2 || queued_bytes_ >= cfg.send_queue_max_bytes / 2))
       return;  // on_written() calls again as the queue drains
+    // This user's one-to-one message while this session's sendmsgs are in
+    // flight: it may be one of them, read before its answer (which makes
+    // the inbox know it as its own) reached this shard. Pushed, it would
+    // come back to the connection that sent it; wait for the answers.
+    if (auto& f = backlog.front(); sends_in_flight_ > 0 && f.from == user_ && f.room == "0" &&
+                                   f.seq > inbox_.position(f.conv)) {
+      sync_->own_wait = true;
+      return;
+    }
     auto m = std::move(backlog.front());
     backlog.pop_front();
     if (!inbox_.accept_synced(m.conv, m.seq)) continue;
