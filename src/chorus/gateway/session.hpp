@@ -135,6 +135,11 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   // again a moment later (settle_check in session_sync.cpp).
   void settle_check(bool patient = true);
   void settle_later(std::chrono::milliseconds wait, bool patient);
+  // A message read from the store that may be one of this session's
+  // sendmsgs still in flight: read before its answer (which makes the inbox
+  // know it as its own) reached this shard. Pushed, it would come back to
+  // the connection that sent it.
+  bool maybe_own_in_flight(const core::message& m) const;
   void push_stored(const core::message& m);  // a message read from the store, to the send queue
   store::sync_request sync_request() const;
   void sync_round();

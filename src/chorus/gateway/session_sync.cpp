@@ -104,17 +104,19 @@ void session::settle_check(bool patient) {
       auto pos = inbox_.position(m.conv);
       if (m.seq <= pos) continue;                  // pushed live meanwhile
       if (m.seq != pos + 1) return start_sync({});  // cannot happen from a contiguous page; be safe
-      // This user's message: maybe this session's own, read here before
-      // its answer and own delivery reached this shard (this round does
-      // not pause the live stream); pushed, it would come back to the
-      // connection that sent it. Look again in a moment: by then an own
-      // message is known, one from another device is pushed.
-      if (patient && m.from == user_ && sends_in_flight_ > 0) return settle_later(own_settle_wait, false);
+      // Look again in a moment (this round does not pause the live stream):
+      // by then an own message is known, one from another device is pushed.
+      if (patient && maybe_own_in_flight(m)) return settle_later(own_settle_wait, false);
       inbox_.accept_synced(m.conv, m.seq);
       push_stored(m);
       if (closing_) return;
     }
   }));
+}
+
+bool session::maybe_own_in_flight(const core::message& m) const {
+  // A room message goes to its sender too: only one-to-one ones matter.
+  return sends_in_flight_ > 0 && m.from == user_ && m.room == "0";
 }
 
 // What this device lacks after the positions its inbox holds.
@@ -158,12 +160,8 @@ void session::feed_sync() {
     if (!queue_.empty() &&
         (queue_.size() >= cfg.send_queue_max_frames / 2 || queued_bytes_ >= cfg.send_queue_max_bytes / 2))
       return;  // on_written() calls again as the queue drains
-    // This user's one-to-one message while this session's sendmsgs are in
-    // flight: it may be one of them, read before its answer (which makes
-    // the inbox know it as its own) reached this shard. Pushed, it would
-    // come back to the connection that sent it; wait for the answers.
-    if (auto& f = backlog.front(); sends_in_flight_ > 0 && f.from == user_ && f.room == "0" &&
-                                   f.seq > inbox_.position(f.conv)) {
+    // Wait for the answers in flight; the last one calls again.
+    if (auto& f = backlog.front(); maybe_own_in_flight(f) && f.seq > inbox_.position(f.conv)) {
       sync_->own_wait = true;
       return;
     }

@@ -581,6 +581,14 @@ class SqliteStore : public ::testing::Test {
     o.on_batch = [this](std::size_t, double, bool) { ++batches_; };
     return std::make_unique<store::sqlite::sqlite_store>(o);
   }
+  // Appends n messages from 1 to 2 to `conv`, one at a time.
+  static void append_n(store::store& s, const std::string& conv, int n) {
+    for (int i = 0; i < n; ++i) {
+      store::append_request r;
+      r.msg = {"101", conv, 0, "", "", "1", "2", "0", "text", "x", 0};
+      wait_for<store::append_result>([&](auto done) { s.append(std::move(r), done); });
+    }
+  }
 };
 
 TEST_F(SqliteStore, MessagesSurviveReopenAndSequencesContinue) {
@@ -607,11 +615,7 @@ TEST_F(SqliteStore, MessagesSurviveReopenAndSequencesContinue) {
 TEST_F(SqliteStore, ACursorIsCommittedWhenItsCallbackRuns) {
   auto conv = core::direct_conv("1", "2");
   auto first = open();
-  for (int i = 0; i < 3; ++i) {
-    store::append_request r;
-    r.msg = {"101", conv, 0, "", "", "1", "2", "0", "text", "x", 0};
-    wait_for<store::append_result>([&](auto done) { first->append(std::move(r), done); });
-  }
+  append_n(*first, conv, 3);
   auto st = wait_for<store::status>([&](auto done) { first->advance_cursor("101", "2", "d", conv, 2, done); });
   EXPECT_EQ(st, status::ok);
   // No flush: a second process (here, a second store on the same file) sees
@@ -629,11 +633,7 @@ TEST_F(SqliteStore, AMarkWithoutCallbackIsHeldBackButNeverStuck) {
   // them at once (read-your-writes), a closing session's at once too.
   auto conv = core::direct_conv("1", "2");
   auto s = open();
-  for (int i = 0; i < 3; ++i) {
-    store::append_request r;
-    r.msg = {"101", conv, 0, "", "", "1", "2", "0", "text", "x", 0};
-    wait_for<store::append_result>([&](auto done) { s->append(std::move(r), done); });
-  }
+  append_n(*s, conv, 3);
   s->advance_cursor("101", "2", "d", conv, 1, {});
   store::sync_request q{"101", "2", "d", {}, 10};
   auto mine = wait_for<store::sync_result>([&](auto done) { s->sync(q, done); });
@@ -642,25 +642,22 @@ TEST_F(SqliteStore, AMarkWithoutCallbackIsHeldBackButNeverStuck) {
 
   // Nothing else happens: another connection sees the next mark commit.
   s->advance_cursor("101", "2", "d", conv, 2, {});
-  auto committed_seq = [&] {
-    store::sqlite::connection db(path_, true);
-    store::sqlite::statement sel(db, "SELECT seq FROM cursors WHERE user='2' AND device='d'");
-    return sel.step() ? sel.uint64(0) : 0;
+  // What another connection sees committed, once it reaches `want` (5 s at most).
+  auto committed_seq = [&](std::uint64_t want) {
+    std::uint64_t seen = 0;
+    for (int i = 0; i < 500 && seen < want; ++i) {
+      store::sqlite::connection db(path_, true);
+      store::sqlite::statement sel(db, "SELECT seq FROM cursors WHERE user='2' AND device='d'");
+      seen = sel.step() ? sel.uint64(0) : 0;
+      if (seen < want) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return seen;
   };
-  std::uint64_t seen = 0;
-  for (int i = 0; i < 500 && seen < 2; ++i) {
-    seen = committed_seq();
-    if (seen < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(seen, 2u) << "a held mark never committed";
+  EXPECT_EQ(committed_seq(2), 2u) << "a held mark never committed";
 
   s->advance_cursor("101", "2", "d", conv, 3, {});
   s->expedite_marks();
-  for (int i = 0; i < 500 && seen < 3; ++i) {
-    seen = committed_seq();
-    if (seen < 3) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(seen, 3u);
+  EXPECT_EQ(committed_seq(3), 3u);
 }
 
 TEST_F(SqliteStore, TheIdempotencyLookupUsesItsIndex) {
