@@ -1,5 +1,7 @@
 """One user on several connections (devices)."""
 
+import asyncio
+
 from chorus_client import close_all, logged_in, run
 
 
@@ -83,5 +85,46 @@ def test_senders_device_logging_in_later_gets_the_message(server):
             assert m["convSeq"] == 1 and m["from"] == "1"
         finally:
             await other.close()
+
+    run(main())
+
+
+def test_same_device_connection_logging_in_under_traffic_gets_all_after_its_login(server):
+    """A connection that logs in while messages of a new conversation arrive,
+    and while another connection of its device acks them (moving the cursor
+    they share), gets every message sent after its login was answered, and
+    what it gets is gapless: it resumes where the device was when its login
+    was answered, never where the other connection got to later."""
+    async def main():
+        loop = asyncio.get_running_loop()
+        for r in range(8):
+            sender, peer = f"s{r}", f"p{r}"
+            u1 = await logged_in(server, sender)
+            a1 = await logged_in(server, peer, deviceId="same")
+            try:
+                issued = []
+
+                async def burst():
+                    for i in range(40):
+                        issued.append(loop.time())
+                        await u1.sendmsg(f"m{i}", toUid=peer)
+                sending = asyncio.ensure_future(burst())
+                await asyncio.sleep(0.002 * r)
+                a2 = await logged_in(server, peer, deviceId="same")
+                answered = loop.time()
+                await sending
+                assert [m["convSeq"] for m in await a1.messages(40)] == list(range(1, 41))
+                after = [seq for seq, t in enumerate(issued, 1) if t > answered]
+                first = after[0] if after else 41
+                got = []
+                while not got or got[-1] < 40 and len(got) <= 40:
+                    got.append((await a2.next_message())["convSeq"])
+                # Gapless to the end; from no later than the first sent after the login's answer.
+                assert got and got[0] <= first and got == list(range(got[0], 41)), (r, first, got)
+                await asyncio.sleep(0.05)
+                assert a2.pending_messages() == [], r
+                await a2.close()
+            finally:
+                await close_all(u1, a1)
 
     run(main())

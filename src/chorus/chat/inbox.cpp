@@ -78,6 +78,7 @@ void inbox::left(const std::string& conv) {
 }
 
 std::vector<std::string> inbox::start_points(const std::vector<store::position>& convs) {
+  placed_ = true;
   std::vector<std::string> rooms;
   for (auto& c : convs) {
     auto [it, fresh] = pos().try_emplace(c.conv, c.seq);

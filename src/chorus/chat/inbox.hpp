@@ -43,6 +43,9 @@ class inbox {
   bool syncing() const noexcept { return syncing_; }
   void request_resync() noexcept { dirty_ = true; }
 
+  // Whether a sync round has placed every conversation of the user (start
+  // points recorded once): from then on one not known is newer than that.
+  bool placed() const noexcept { return placed_; }
   std::vector<store::position> known() const;
   std::uint64_t position(const std::string& conv) const;
   bool knows(const std::string& conv) const { return st_ && st_->pos.contains(conv); }
@@ -64,6 +67,7 @@ class inbox {
   std::unique_ptr<state> st_;
   bool syncing_ = false;
   bool dirty_ = false;
+  bool placed_ = false;
 };
 
 }  // namespace chorus::chat

@@ -149,6 +149,7 @@ void session::enqueue(out_frame f) {
 void session::pump() {
   if (gone_) return;
   if (queue_.size() > in_flight_) {
+    if (answer_first()) return;
     wake_writer();
     return;
   }
@@ -159,6 +160,7 @@ void session::pump() {
 }
 
 std::size_t session::frames_to_write(std::string_view* out, std::size_t max_frames, std::size_t max_bytes) {
+  if (answer_first()) return 0;
   std::size_t n = 0, bytes = 0;
   for (auto i = in_flight_; i < queue_.size() && n < max_frames; ++i) {
     const auto& text = *queue_[i].text;

@@ -145,6 +145,10 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   void sync_round();
   void on_sync_result(store::sync_result r);
   void feed_sync();
+  // Queues the held login response ahead of whatever waited behind it.
+  void answer_login();
+  // Logged in, the response not queued yet: nothing is written meanwhile.
+  bool answer_first() const noexcept { return login_pending_ && logged_in_ && !closing_; }
 
   std::uint64_t id_;
   std::string app_, user_, device_, to_uid_, login_room_;
@@ -166,6 +170,9 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
     // Feeding waits for this session's sendmsgs in flight to be answered
     // (feed_sync): the next message read is this user's, maybe its own.
     bool own_wait = false;
+    // The login's response, sent once the first round has placed where
+    // each conversation starts (finish_login).
+    std::shared_ptr<const std::string> login_answer;
   };
   std::unique_ptr<sync_state> sync_;
 
@@ -187,7 +194,7 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   std::uint16_t sends_in_flight_ = 0;  // sendmsgs handed to the store, not answered yet
   // Flags together: a session is ~19,000 times per process.
   bool logged_in_ = false;
-  bool login_pending_ = false;
+  bool login_pending_ = false;  // asked, not answered: writes wait (finish_login)
   bool manual_ack_ = false;
   bool announce_online_ = false;
   bool closing_ = false;

@@ -85,8 +85,13 @@ void session::do_login(const protocol::request& r) {
   }));
 }
 
+// The response waits for the first sync round's read (answer_login): so the
+// starting point of each conversation is fixed when the client hears "ok",
+// and every message stored after that reaches this connection, though
+// another live connection of the same deviceId moves the device's cursor
+// meanwhile. Until then nothing is written (events pushed meanwhile follow
+// the response).
 void session::finish_login(std::string seq, std::string action) {
-  login_pending_ = false;
   logged_in_ = true;
   shard_.hub().add(this);
   // The login's room is known now (it was just joined): index it at once, so
@@ -100,7 +105,7 @@ void session::finish_login(std::string seq, std::string action) {
   json::object data{{"userId", user_},     {"appId", app_},       {"deviceId", device_},
                     {"toUid", to_uid_},    {"groupsId", login_room_},
                     {"ackMode", manual_ack_ ? "manual" : "auto"}, {"serverTime", core::unix_ms()}};
-  respond(seq, action, code::ok, {}, std::move(data));
+  auto answer = std::make_shared<const std::string>(protocol::response(seq, action, code::ok, {}, std::move(data)));
   if (login_room_ != "0") {
     json::object f{{"from", user_}, {"to", "0"}, {"groupsId", login_room_}, {"appId", app_},
                    {"msgTimestamp", std::to_string(core::unix_ms() / 1000)}};
@@ -109,6 +114,7 @@ void session::finish_login(std::string seq, std::string action) {
   // Deliver what this device missed, then the live stream; in a cluster,
   // also what other nodes routed past this login before they knew of it.
   start_sync({});
+  sync_->login_answer = std::move(answer);
   settle_sync();
 }
 

@@ -119,9 +119,11 @@ bool session::maybe_own_in_flight(const core::message& m) const {
   return sends_in_flight_ > 0 && m.from == user_ && m.room == "0";
 }
 
-// What this device lacks after the positions its inbox holds.
+// What this connection lacks after the positions its inbox holds; in its
+// first round, after the device's cursors for the conversations it has none
+// in (store::sync_request::resume_device).
 store::sync_request session::sync_request() const {
-  return {app_, user_, device_, inbox_.known(), ctx_.cfg.sync_batch};
+  return {app_, user_, device_, inbox_.known(), ctx_.cfg.sync_batch, !inbox_.placed()};
 }
 
 void session::sync_round() {
@@ -141,6 +143,7 @@ void session::on_sync_result(store::sync_result r) {
   }
   auto rooms = inbox_.start_points(r.convs);
   for (auto& room : rooms) shard_.hub().add_room(this, room);
+  if (sync_->login_answer) answer_login();
   if (announce_online_) {
     announce_online_ = false;
     announce_presence(true);
@@ -149,6 +152,14 @@ void session::on_sync_result(store::sync_result r) {
   sync_->new_rooms = !rooms.empty();
   sync_->backlog.assign(std::make_move_iterator(r.missed.begin()), std::make_move_iterator(r.missed.end()));
   feed_sync();
+}
+
+void session::answer_login() {
+  auto text = std::move(sync_->login_answer);
+  login_pending_ = false;
+  queued_bytes_ += text->size();
+  queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(in_flight_), out_frame{std::move(text), nullptr});
+  pump();
 }
 
 void session::feed_sync() {

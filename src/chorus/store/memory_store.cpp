@@ -118,11 +118,9 @@ void memory_store::sync(sync_request r, std::function<void(sync_result)> done) {
          it != members_.end() && std::get<0>(it->first) == r.app && std::get<1>(it->first) == r.user;
          ++it) {
       const auto& conv = std::get<2>(it->first);
-      std::uint64_t start = it->second;
-      if (auto c = cursors_.find({r.app, r.user, r.device, conv}); c != cursors_.end())
-        start = std::max(start, c->second);
-      for (auto& k : r.known)
-        if (k.conv == conv) start = std::max(start, k.seq);
+      std::uint64_t cursor = 0;
+      if (auto c = cursors_.find({r.app, r.user, r.device, conv}); c != cursors_.end()) cursor = c->second;
+      std::uint64_t start = std::max(it->second, sync_from(r, conv, cursor));
       res.convs.push_back({conv, start});
       const auto& log = convs_[{r.app, conv}];
       for (auto s = start; s < log.size(); ++s) {

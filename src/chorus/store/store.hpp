@@ -57,9 +57,32 @@ struct position {
 
 struct sync_request {
   std::string app, user, device;
-  std::vector<position> known;  // what this session delivered already (overrides older cursors)
+  std::vector<position> known;  // what this session delivered already (overrides the device's cursors)
   std::size_t limit = 500;
+  // A conversation not in `known` starts after the device's stored cursor
+  // (a connection's first round: it takes over where the device was), or,
+  // when false, after the join point (later rounds: the first round placed
+  // every conversation there was, so one unknown now is newer than that and
+  // this connection has been handed none of it).
+  bool resume_device = true;
 };
+
+// Where delivery of `conv` starts for this request, before the join point is
+// applied: what the session says it has (the larger, if it says twice) or,
+// for a conversation it has no position in, the device's stored `cursor` if
+// the request resumes the device. Known overrides the cursor: two live
+// connections of one device share the cursor, and the one that acked further
+// must not make the other skip what it was never handed.
+inline std::uint64_t sync_from(const sync_request& r, const std::string& conv, std::uint64_t cursor) {
+  bool known = false;
+  std::uint64_t from = 0;
+  for (auto& k : r.known)
+    if (k.conv == conv) {
+      from = known ? std::max(from, k.seq) : k.seq;
+      known = true;
+    }
+  return known ? from : r.resume_device ? cursor : 0;
+}
 
 struct sync_result {
   status st = status::ok;

@@ -41,9 +41,11 @@ TEST(Inbox, SyncRoundsContinueWhileThereIsMore) {
 
 TEST(Inbox, StartPointsComeFromTheStoreAndNewRoomsAreReported) {
   inbox in;
+  EXPECT_FALSE(in.placed());  // a first round resumes the device's cursors
   auto rooms = in.start_points({{"d:1|2", 4}, {"r:7", 10}});
   EXPECT_EQ(rooms, (std::vector<std::string>{"7"}));
   EXPECT_EQ(in.position("r:7"), 10u);
+  EXPECT_TRUE(in.placed());  // later rounds go by the positions only
   EXPECT_TRUE(in.start_points({{"r:7", 10}}).empty());
   EXPECT_EQ(in.offer("d:1|2", 5), v::deliver);
 }

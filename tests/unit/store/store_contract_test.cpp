@@ -154,8 +154,8 @@ class StoreContract : public ::testing::TestWithParam<factory> {
   }
   store::sync_result sync(const std::string& user, const std::string& device = "d",
                           std::vector<store::position> known = {}, std::size_t limit = 500,
-                          const std::string& app = "101") {
-    store::sync_request q{app, user, device, std::move(known), limit};
+                          const std::string& app = "101", bool resume_device = true) {
+    store::sync_request q{app, user, device, std::move(known), limit, resume_device};
     return wait_for<store::sync_result>([&](auto done) { s_->sync(std::move(q), done); });
   }
   store::history_result history(const std::string& user, const std::string& conv, std::uint64_t before,
@@ -316,6 +316,36 @@ TEST_P(StoreContract, KnownPositionsSkipWhatTheSessionHas) {
   for (int i = 0; i < 4; ++i) send("1", "2", "m");
   auto conv = core::direct_conv("1", "2");
   EXPECT_EQ(seqs(sync("2", "d", {{conv, 2}}).missed), (std::vector<std::uint64_t>{3, 4}));
+}
+
+TEST_P(StoreContract, KnownPositionsOverrideTheDevicesCursor) {
+  // Two live connections of one device share its stored cursor: one that
+  // acked further must not make the other skip what it was never handed.
+  for (int i = 0; i < 5; ++i) send("1", "2", "m");
+  auto conv = core::direct_conv("1", "2");
+  s_->advance_cursor("101", "2", "d", conv, 4, {});
+  s_->flush();
+  auto r = sync("2", "d", {{conv, 1}});
+  ASSERT_EQ(r.convs.size(), 1u);
+  EXPECT_EQ(r.convs[0].seq, 1u);
+  EXPECT_EQ(seqs(r.missed), (std::vector<std::uint64_t>{2, 3, 4, 5}));
+  // A connection's first round, knowing nothing of the conversation, takes
+  // over where the device was; a later round (every conversation placed by
+  // the first, so this one is newer) starts at the join point.
+  EXPECT_EQ(seqs(sync("2", "d").missed), (std::vector<std::uint64_t>{5}));
+  EXPECT_EQ(seqs(sync("2", "d", {}, 500, "101", false).missed), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  // The join point still bounds it: a room member starts after joining.
+  join("7", "1");
+  send_room("1", "7", "before");
+  join("7", "2");
+  send_room("1", "7", "after");
+  s_->advance_cursor("101", "2", "d", "r:7", 2, {});
+  s_->flush();
+  auto later = sync("2", "d", {{conv, 5}}, 500, "101", false);
+  ASSERT_EQ(later.convs.size(), 2u);
+  EXPECT_EQ(later.convs[1].conv, "r:7");
+  EXPECT_EQ(later.convs[1].seq, 1u);
+  EXPECT_EQ(seqs(later.missed), (std::vector<std::uint64_t>{2}));
 }
 
 TEST_P(StoreContract, SyncIsPagedByLimit) {

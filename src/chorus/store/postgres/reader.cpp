@@ -19,7 +19,8 @@ void append_rows(const result& r, const std::string& app, std::vector<core::mess
 reader::reader(const std::string& conninfo) : db_(conninfo) {
   // A sync in one statement (one snapshot, one round trip): the user's
   // conversations, each with the point delivery starts after (the join
-  // point, this device's cursor, what the session says it has), and after
+  // point, and what the session says it has or else, if $7, this device's
+  // cursor: see store::sync_from), and after
   // each, up to $6 of its messages in convSeq order; a conversation with
   // none comes once with NULL message columns. Each conversation reads at
   // most $6 (the page's limit + 1) rows, so a page costs at most that many
@@ -27,7 +28,7 @@ reader::reader(const std::string& conninfo) : db_(conninfo) {
   db_.prepare("sync",
               (std::string("WITH k AS (SELECT conv, max(seq) AS seq FROM unnest($4::text[], $5::bigint[]) AS k(conv, seq) "
                            "           GROUP BY conv), "
-                           "c AS (SELECT m.conv, GREATEST(m.joined_seq, COALESCE(cu.seq, 0), COALESCE(k.seq, 0)) AS seq "
+                           "c AS (SELECT m.conv, GREATEST(m.joined_seq, COALESCE(k.seq, CASE WHEN $7 THEN cu.seq END, 0)) AS seq "
                            "      FROM members m "
                            "      LEFT JOIN cursors cu ON cu.app=m.app AND cu.user_id=m.user_id AND cu.device=$1 "
                            "                          AND cu.conv=m.conv "
@@ -57,7 +58,7 @@ sync_result reader::sync(const sync_request& r) {
     known_seqs.push_back(std::to_string(k.seq));
   }
   auto rows = db_.run("sync", r.device, r.app, r.user, text_array(known_convs), text_array(known_seqs),
-                      static_cast<std::uint64_t>(r.limit + 1));
+                      static_cast<std::uint64_t>(r.limit + 1), r.resume_device);
   for (int i = 0; i < rows.rows(); ++i) {
     auto conv = rows.text(i, 0);
     if (res.convs.empty() || res.convs.back().conv != conv) res.convs.push_back({std::move(conv), rows.uint64(i, 1)});

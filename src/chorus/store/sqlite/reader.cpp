@@ -18,7 +18,7 @@ struct reader::statements {
       : begin(c, "BEGIN"),
         end(c, "COMMIT"),
         convs(c,
-              "SELECT m.conv, max(m.joined_seq, COALESCE(c.seq, 0)) FROM members m "
+              "SELECT m.conv, m.joined_seq, COALESCE(c.seq, 0) FROM members m "
               "LEFT JOIN cursors c ON c.app=m.app AND c.user=m.user AND c.device=? AND c.conv=m.conv "
               "WHERE m.app=? AND m.user=? ORDER BY m.conv"),
         after(c, select_messages("WHERE app=? AND conv=? AND seq>? ORDER BY seq LIMIT ?").c_str()),
@@ -57,11 +57,13 @@ sync_result reader::sync(const sync_request& r) {
   st_->begin.bind_all().run();
   try {
     auto& q = st_->convs.bind_all(r.device, r.app, r.user);
-    while (q.step()) res.convs.push_back({q.text(0), q.uint64(1)});
+    while (q.step()) {
+      auto conv = q.text(0);
+      auto from = sync_from(r, conv, q.uint64(2));
+      res.convs.push_back({std::move(conv), std::max(q.uint64(1), from)});
+    }
     q.reset();
     for (auto& c : res.convs) {
-      for (auto& k : r.known)
-        if (k.conv == c.conv) c.seq = std::max(c.seq, k.seq);
       if (res.more) continue;
       auto room = r.limit - res.missed.size();
       read_messages(st_->after.bind_all(r.app, c.conv, c.seq, static_cast<std::uint64_t>(room + 1)),
