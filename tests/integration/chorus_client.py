@@ -41,6 +41,22 @@ def chorusd_path() -> str:
     return p
 
 
+def start_expecting_refusal(tmp_path, *args):
+    """Runs chorusd expecting it to refuse to start; never leaves it running.
+    Returns (exit code, stdout, stderr)."""
+    import pytest
+    port = [] if "--port" in args else ["--port", "0"]
+    cmd = [chorusd_path(), *port, "--db", str(tmp_path / "refused.db"), "--threads", "1", *args]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.kill(p.pid, signal.SIGKILL)
+        p.communicate(timeout=10)
+        pytest.fail(f"chorusd {' '.join(args)} kept running; it must refuse to start")
+    return p.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
 def run(coro, timeout: float = 60.0):
     """Runs a coroutine to completion in a fresh event loop, bounded in time."""
 

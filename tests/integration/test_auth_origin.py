@@ -1,16 +1,13 @@
 """JWT authentication, refusing to start unprotected on a public address,
 and the Origin check of the WebSocket upgrade."""
 
-import os
-import signal
-import subprocess
 import time
 
 import jwt
 import pytest
 import websockets
 
-from chorus_client import Client, chorusd_path, close_all, logged_in, run
+from chorus_client import Client, close_all, logged_in, run, start_expecting_refusal
 
 SECRET = "0123456789abcdef0123456789ABCDEF"  # 32 characters
 
@@ -85,19 +82,6 @@ def test_jwt_login(jwt_server):
             await close_all(u1, u2)
 
     run(main())
-
-
-def start_expecting_refusal(tmp_path, *args):
-    """Runs chorusd expecting it to refuse to start; never leaves it running."""
-    cmd = [chorusd_path(), "--port", "0", "--db", str(tmp_path / "refused.db"), "--threads", "1", *args]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    try:
-        out, err = p.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.kill(p.pid, signal.SIGKILL)
-        p.communicate(timeout=10)
-        pytest.fail(f"chorusd {' '.join(args)} kept running; it must refuse to start")
-    return p.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
 
 @pytest.mark.parametrize("args", [

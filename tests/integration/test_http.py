@@ -2,7 +2,7 @@
 
 import re
 
-from chorus_client import close_all, logged_in, run
+from chorus_client import close_all, logged_in, run, start_expecting_refusal
 
 
 def test_health_and_ready(server):
@@ -99,3 +99,14 @@ def test_ws_upgrade_on_other_path_refused(server):
     headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
     assert server.http("/other", headers=headers)[0] == 404
+
+
+def test_a_second_server_on_a_taken_port_refuses_to_start(server, tmp_path):
+    """Shards share their port through SO_REUSEPORT; another process must not
+    join them (the kernel would split the clients between two servers)."""
+    rc, out, err = start_expecting_refusal(tmp_path, "--port", str(server.port))
+    assert rc != 0
+    assert "listening on" not in out
+    assert f":{server.port}" in err and "in use" in err, err
+    # The first one still serves.
+    assert server.http("/healthz")[0] == 200

@@ -4,10 +4,14 @@
 #include "chorus/gateway/http_session.hpp"
 #include "chorus/gateway/shard.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <sys/socket.h>
+
+#include <stdexcept>
+#include <string>
 
 namespace chorus::gateway {
 
@@ -18,6 +22,22 @@ namespace {
 using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
 }  // namespace
+
+void listener::claim(const tcp::endpoint& at) {
+  if (at.port() == 0) return;  // the kernel picks a free one
+  // Another process's SO_REUSEPORT acceptors would let ours join them, and
+  // the kernel would split the clients between two unrelated servers. A
+  // socket without SO_REUSEPORT cannot bind beside a listening one: try.
+  net::io_context io;
+  tcp::acceptor probe(io);
+  boost::system::error_code ec;
+  probe.open(at.protocol(), ec);
+  if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) probe.bind(at, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + at.address().to_string() + ":" + std::to_string(at.port()) +
+                             ": " + ec.message() + (ec == net::error::address_in_use ? " (is another server running?)" : ""));
+}
 
 listener::listener(context& ctx, shard& sh, const tcp::endpoint& at)
     : ctx_(ctx), shard_(sh), acceptor_(sh.io()), backoff_(sh.io()) {

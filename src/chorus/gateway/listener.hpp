@@ -1,8 +1,9 @@
 // Accepts TCP connections for one shard. Every shard has its own acceptor on
 // the same port (SO_REUSEPORT), so the kernel spreads connections over the
-// shards and an accepted socket already lives on its shard. When the process
-// is out of file descriptors the accept loop backs off and logs instead of
-// spinning.
+// shards and an accepted socket already lives on its shard. Another process
+// cannot join them: claim() refuses a port that is already listened on.
+// When the process is out of file descriptors the accept loop backs off and
+// logs instead of spinning.
 #pragma once
 
 #include "chorus/gateway/context.hpp"
@@ -18,6 +19,9 @@ class shard;
 
 class listener : public std::enable_shared_from_this<listener> {
  public:
+  // Before the first acceptor of a fixed port: throws std::runtime_error if
+  // another process listens there (see listener.cpp).
+  static void claim(const boost::asio::ip::tcp::endpoint& at);
   // Binds and listens; throws std::system_error with the reason on failure.
   listener(context& ctx, shard& sh, const boost::asio::ip::tcp::endpoint& at);
   boost::asio::ip::tcp::endpoint local_endpoint() const;

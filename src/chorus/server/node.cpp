@@ -111,6 +111,7 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
 
   // The first acceptor picks the port (it may be 0); the others share it.
   auto at = net::ip::tcp::endpoint(net::ip::make_address(c.listen_address), c.port);
+  gateway::listener::claim(at);
   for (auto& sh : p_->shards) {
     auto l = std::make_shared<gateway::listener>(*p_->ctx, *sh, at);
     at = l->local_endpoint();
