@@ -42,6 +42,11 @@ void statement::bind(int i, std::string_view v) {
     fail(db_, "bind");
 }
 
+void statement::bind(int i, std::string_view v, no_copy_t) {
+  if (sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC) != SQLITE_OK)
+    fail(db_, "bind");
+}
+
 void statement::bind(int i, std::int64_t v) {
   if (sqlite3_bind_int64(s_, i, v) != SQLITE_OK) fail(db_, "bind");
 }

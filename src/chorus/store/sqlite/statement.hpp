@@ -46,11 +46,31 @@ class statement {
     (bind(++i, args), ...);
     return *this;
   }
+  // Binds parameters 1..N without copying the text (SQLITE_STATIC), runs the
+  // statement to completion and unbinds: the writer's statements, whose
+  // copies of every column were a tenth of its time. Safe because nothing
+  // of `args` is kept past the call.
+  template <class... Args>
+  void run_with(const Args&... args) {
+    reset();
+    int i = 0;
+    (bind(++i, args, no_copy), ...);
+    run();
+    reset();
+  }
   void bind(int i, std::string_view v);
   void bind(int i, std::int64_t v);
   void bind(int i, std::uint64_t v) { bind(i, static_cast<std::int64_t>(v)); }
 
   bool step();  // true: a row is ready
+ private:
+  struct no_copy_t {};
+  static constexpr no_copy_t no_copy{};
+  void bind(int i, std::string_view v, no_copy_t);
+  void bind(int i, std::int64_t v, no_copy_t) { bind(i, v); }
+  void bind(int i, std::uint64_t v, no_copy_t) { bind(i, v); }
+
+ public:
   void run() { while (step()) {} }
   void reset() noexcept;
 

@@ -118,18 +118,17 @@ void writer::apply(append_op& op) {
   auto& seq = last_seq(m.app, m.conv);
   if (seq == 0 && !core::is_room_conv(m.conv)) {
     // First message of a direct conversation: both ends become members.
-    st_->add_member.bind_all(m.app, m.from, m.conv, std::uint64_t{0}).run();
-    st_->add_member.bind_all(m.app, m.to, m.conv, std::uint64_t{0}).run();
+    st_->add_member.run_with(m.app, m.from, m.conv, std::uint64_t{0});
+    st_->add_member.run_with(m.app, m.to, m.conv, std::uint64_t{0});
   }
   m.seq = seq + 1;
   m.id = core::snowflake::to_string(ids_.next());
   if (!m.ts_ms) m.ts_ms = core::unix_ms();
   st_->insert_msg
-      .bind_all(m.app, m.conv, m.seq, m.id, m.from, m.client_msg_id, m.to, m.room, m.type, m.content,
-                m.ts_ms)
-      .run();
+      .run_with(m.app, m.conv, m.seq, m.id, m.from, m.client_msg_id, m.to, m.room, m.type, m.content,
+                m.ts_ms);
   // What one writes, one has read: one's own messages are never unread.
-  st_->put_read.bind_all(m.app, m.from, m.conv, m.seq).run();
+  st_->put_read.run_with(m.app, m.from, m.conv, m.seq);
   seq = m.seq;
   op.res.msg = m;
 }
@@ -145,32 +144,32 @@ void writer::apply(join_op& op) {
   q.reset();
   op.res.joined = true;
   op.res.joined_seq = last_seq(op.app, conv);
-  st_->add_member.bind_all(op.app, op.user, conv, op.res.joined_seq).run();
+  st_->add_member.run_with(op.app, op.user, conv, op.res.joined_seq);
 }
 
 void writer::apply(leave_op& op) {
-  st_->del_member.bind_all(op.app, op.user, core::room_conv(op.room)).run();
+  st_->del_member.run_with(op.app, op.user, core::room_conv(op.room));
   op.res.left = sqlite3_changes(db_.get()) > 0;
 }
 
 bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads) {
   try {
-    st_->begin.bind_all().run();
+    st_->begin.run_with();
     for (auto& op : ops) std::visit([this](auto& o) { apply(o); }, op);
     for (auto& [k, seq] : cursors) {
       auto& [app, user, device, conv] = k;
-      st_->put_cursor.bind_all(app, user, device, conv, seq).run();
+      st_->put_cursor.run_with(app, user, device, conv, seq);
     }
     for (auto& [k, seq] : reads) {
       auto& [app, user, conv] = k;
-      st_->put_read.bind_all(app, user, conv, seq).run();
+      st_->put_read.run_with(app, user, conv, seq);
     }
-    st_->commit.bind_all().run();
+    st_->commit.run_with();
     return true;
   } catch (const sqlite_error& e) {
     spdlog::error("store: batch of {} writes failed and was rolled back: {}", ops.size(), e.what());
     try {
-      st_->rollback.bind_all().run();
+      st_->rollback.run_with();
     } catch (const sqlite_error&) {
       // Already rolled back by SQLite itself (e.g. SQLITE_FULL).
     }
