@@ -120,6 +120,29 @@ def test_presence_action_and_events(server):
     run(main())
 
 
+def test_delivered_marks_of_a_burst_rise_to_the_last(server):
+    """Delivered marks are collapsed per recipient connection and
+    conversation for a moment: the sender's events only ever rise, and the
+    last names the last message."""
+    async def main():
+        u1 = await logged_in(server, 1)
+        u2 = await logged_in(server, 2)
+        try:
+            sent = await asyncio.gather(*(u1.sendmsg(f"b{i}", toUid="2") for i in range(30)))
+            assert sorted(r["convSeq"] for r in sent) == list(range(1, 31))
+            assert [m["convSeq"] for m in await u2.messages(30)] == list(range(1, 31))
+            marks = []
+            while not marks or marks[-1] < 30:
+                marks.append((await u1.next_event("delivered", conv="d:1|2"))["convSeq"])
+            assert marks == sorted(set(marks)) and len(marks) <= 30, marks
+            await asyncio.sleep(0.1)
+            assert [p for p in u1.pushes if (p.get("data") or {}).get("action") == "delivered"] == []
+        finally:
+            await close_all(u1, u2)
+
+    run(main())
+
+
 def test_delivered_marks_reach_the_sender(server):
     async def main():
         u1 = await logged_in(server, 1)

@@ -5,12 +5,19 @@
 #include "chorus/core/clock.hpp"
 #include "chorus/core/ids.hpp"
 #include "chorus/gateway/session.hpp"
+#include "chorus/gateway/shard.hpp"
 #include "chorus/protocol/encode.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
 
 namespace chorus::gateway {
 
 using core::code;
 namespace json = boost::json;
+namespace net = boost::asio;
 
 void session::do_conversations(const protocol::request& r) {
   if (!require_login(r)) return;
@@ -114,11 +121,22 @@ void session::do_presence(const protocol::request& r) {
                                    }));
 }
 
+// How long a delivered mark waits for others to collapse with (the held
+// cursor marks of store.hpp wait as long).
+constexpr std::chrono::milliseconds delivered_every{20};
+
 void session::announce_delivered(const std::string& conv, std::uint64_t seq) {
   // Delivered marks are for one-to-one conversations: the sender sees them.
   if (core::is_room_conv(conv)) return;
-  ctx_.chat.conv_event(app_, conv, user_, id_, "delivered",
-                       json::object{{"conv", conv}, {"from", user_}, {"convSeq", seq}});
+  if (!shard_.delivered().add(app_, user_, conv, id_, seq)) return;  // one is scheduled
+  // The marks need nothing of the session: they go out after it closes too.
+  auto timer = std::make_shared<net::steady_timer>(shard_io(), delivered_every);
+  timer->async_wait([timer, &chat = ctx_.chat, &sh = shard_](boost::system::error_code ec) {
+    if (ec) return;
+    for (auto& m : sh.delivered().take())
+      chat.conv_event(m.app, m.conv, m.user, m.session, "delivered",
+                      json::object{{"conv", m.conv}, {"from", m.user}, {"convSeq", m.seq}});
+  });
 }
 
 void session::announce_presence(bool online) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "chorus/chat/hub.hpp"
+#include "chorus/gateway/delivered_marks.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -43,6 +44,9 @@ class shard {
 
   void post(std::function<void()> f);
 
+  // Delivered marks of this shard's sessions not announced yet.
+  delivered_marks& delivered() noexcept { return delivered_; }
+
   // Where this shard's sessions record sendmsg latency (none in unit tests).
   void set_sendmsg_seconds(prometheus::Histogram* h) noexcept { sendmsg_seconds_ = h; }
   prometheus::Histogram* sendmsg_seconds() const noexcept { return sendmsg_seconds_; }
@@ -60,6 +64,7 @@ class shard {
   session* head_ = nullptr;
   std::size_t count_ = 0;
   prometheus::Histogram* sendmsg_seconds_ = nullptr;
+  delivered_marks delivered_;
   std::thread thread_;
 };
 
