@@ -31,8 +31,10 @@ double results::gauge(std::string_view name) const {
   return it == gauges.end() ? 0.0 : it->second;
 }
 
+// A message pushed back to the connection that sent it is a duplicate to
+// that client (it has the answer): a fault like the others.
 std::uint64_t results::order_faults() const {
-  return counter("lost") + counter("duplicated") + counter("out_of_order");
+  return counter("lost") + counter("duplicated") + counter("out_of_order") + counter("own_pushes");
 }
 
 std::uint64_t results::errors() const {
@@ -131,11 +133,13 @@ std::string results::table() const {
       out += line;
     }
   }
-  std::snprintf(line, sizeof line, "  result: %s (lost %llu, duplicated %llu, out of order %llu, errors %llu)\n",
+  std::snprintf(line, sizeof line,
+                "  result: %s (lost %llu, duplicated %llu, out of order %llu, own pushes %llu, errors %llu)\n",
                 exit_code() == 0 ? "CLEAN" : exit_code() == 1 ? "ORDER FAULTS" : "ERRORS",
                 static_cast<unsigned long long>(counter("lost")),
                 static_cast<unsigned long long>(counter("duplicated")),
                 static_cast<unsigned long long>(counter("out_of_order")),
+                static_cast<unsigned long long>(counter("own_pushes")),
                 static_cast<unsigned long long>(errors()));
   out += line;
   return out;

@@ -43,6 +43,16 @@ TEST(Results, ExitCodeSaysOrderFaultsBeforeErrors) {
   r.counters["duplicated"] = 1;
   EXPECT_EQ(r.exit_code(), 1);
   EXPECT_EQ(r.order_faults(), 1u);
+  r.counters["own_pushes"] = 2;  // a sender pushed its own message: a duplicate to it
+  EXPECT_EQ(r.order_faults(), 3u);
+  EXPECT_NE(r.table().find("own pushes 2"), std::string::npos);
+}
+
+TEST(Results, OwnPushesAloneAreAFault) {
+  results r;
+  r.counters["own_pushes"] = 1;
+  EXPECT_EQ(r.exit_code(), 1);
+  EXPECT_NE(r.table().find("result: ORDER FAULTS"), std::string::npos);
 }
 
 TEST(Results, WorkerJsonRoundTripMergesLikeTheOriginal) {
