@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -170,9 +171,9 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
     // Feeding waits for this session's sendmsgs in flight to be answered
     // (feed_sync): the next message read is this user's, maybe its own.
     bool own_wait = false;
-    // The login's response, sent once the first round has placed where
-    // each conversation starts (finish_login).
-    std::shared_ptr<const std::string> login_answer;
+    // The login's seq and action, answered once the first round has placed
+    // where each conversation starts (finish_login).
+    std::optional<std::pair<std::string, std::string>> login;
   };
   std::unique_ptr<sync_state> sync_;
 

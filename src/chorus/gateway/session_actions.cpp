@@ -85,7 +85,8 @@ void session::do_login(const protocol::request& r) {
   }));
 }
 
-// The response waits for the first sync round's read (answer_login): so the
+// The response waits for the first sync round's read (answer_login, which
+// builds it then: nothing of it is held across the read): so the
 // starting point of each conversation is fixed when the client hears "ok",
 // and every message stored after that reaches this connection, though
 // another live connection of the same deviceId moves the device's cursor
@@ -102,10 +103,6 @@ void session::finish_login(std::string seq, std::string action) {
   // The first device of a user to come online announces it once its
   // conversations are known (after the first sync round).
   announce_online_ = ctx_.chat.presence().up(app_, user_) == 1;
-  json::object data{{"userId", user_},     {"appId", app_},       {"deviceId", device_},
-                    {"toUid", to_uid_},    {"groupsId", login_room_},
-                    {"ackMode", manual_ack_ ? "manual" : "auto"}, {"serverTime", core::unix_ms()}};
-  auto answer = std::make_shared<const std::string>(protocol::response(seq, action, code::ok, {}, std::move(data)));
   if (login_room_ != "0") {
     json::object f{{"from", user_}, {"to", "0"}, {"groupsId", login_room_}, {"appId", app_},
                    {"msgTimestamp", std::to_string(core::unix_ms() / 1000)}};
@@ -114,7 +111,7 @@ void session::finish_login(std::string seq, std::string action) {
   // Deliver what this device missed, then the live stream; in a cluster,
   // also what other nodes routed past this login before they knew of it.
   start_sync({});
-  sync_->login_answer = std::move(answer);
+  sync_->login = {std::move(seq), std::move(action)};
   settle_sync();
 }
 

@@ -5,6 +5,7 @@
 // its bounds (frames and bytes); the next round starts when the backlog is
 // queued. So a backlog of any size reaches a slow reader without ever
 // overflowing its queue. Shard thread only.
+#include "chorus/core/clock.hpp"
 #include "chorus/core/ids.hpp"
 #include "chorus/gateway/session.hpp"
 #include "chorus/gateway/shard.hpp"
@@ -17,6 +18,7 @@
 namespace chorus::gateway {
 
 namespace net = boost::asio;
+namespace json = boost::json;
 
 void session::start_sync(std::string seq) {
   if (inbox_.syncing()) {
@@ -143,7 +145,7 @@ void session::on_sync_result(store::sync_result r) {
   }
   auto rooms = inbox_.start_points(r.convs);
   for (auto& room : rooms) shard_.hub().add_room(this, room);
-  if (sync_->login_answer) answer_login();
+  if (sync_->login) answer_login();
   if (announce_online_) {
     announce_online_ = false;
     announce_presence(true);
@@ -155,7 +157,12 @@ void session::on_sync_result(store::sync_result r) {
 }
 
 void session::answer_login() {
-  auto text = std::move(sync_->login_answer);
+  auto [seq, action] = std::move(*sync_->login);
+  sync_->login.reset();
+  json::object data{{"userId", user_},     {"appId", app_},       {"deviceId", device_},
+                    {"toUid", to_uid_},    {"groupsId", login_room_},
+                    {"ackMode", manual_ack_ ? "manual" : "auto"}, {"serverTime", core::unix_ms()}};
+  auto text = std::make_shared<const std::string>(protocol::response(seq, action, core::code::ok, {}, std::move(data)));
   login_pending_ = false;
   queued_bytes_ += text->size();
   queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(in_flight_), out_frame{std::move(text), nullptr});
