@@ -74,6 +74,10 @@ void session::push_stored(const core::message& m) {
   enqueue({d->frame, std::move(d)});
 }
 
+// How long a settle round waits for a message of this user to show up as
+// this session's own before pushing it (settle_check).
+constexpr std::chrono::milliseconds own_settle_wait{100};
+
 // The settle round reads like a sync but does not pause the live stream (a
 // sync drops live pushes while it runs, which would delay every message of a
 // busy session by a store round trip, or several under traffic). What it
@@ -83,10 +87,6 @@ void session::push_stored(const core::message& m) {
 // this cannot settle in order (a conversation the session does not know, a
 // page cut short, a gap) falls back to a real sync. A message of this user
 // waits for a second look (own_settle_wait).
-// How long a settle round waits for a message of this user to show up as
-// this session's own before pushing it (settle_check).
-constexpr std::chrono::milliseconds own_settle_wait{100};
-
 void session::settle_check(bool patient) {
   ctx_.metrics.settle_syncs.Increment();
   if (inbox_.syncing()) {

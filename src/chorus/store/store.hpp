@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,14 +75,10 @@ struct sync_request {
 // connections of one device share the cursor, and the one that acked further
 // must not make the other skip what it was never handed.
 inline std::uint64_t sync_from(const sync_request& r, const std::string& conv, std::uint64_t cursor) {
-  bool known = false;
-  std::uint64_t from = 0;
+  std::optional<std::uint64_t> from;
   for (auto& k : r.known)
-    if (k.conv == conv) {
-      from = known ? std::max(from, k.seq) : k.seq;
-      known = true;
-    }
-  return known ? from : r.resume_device ? cursor : 0;
+    if (k.conv == conv) from = std::max(from.value_or(0), k.seq);
+  return from ? *from : r.resume_device ? cursor : 0;
 }
 
 struct sync_result {

@@ -63,14 +63,6 @@ class statement {
   void bind(int i, std::uint64_t v) { bind(i, static_cast<std::int64_t>(v)); }
 
   bool step();  // true: a row is ready
- private:
-  struct no_copy_t {};
-  static constexpr no_copy_t no_copy{};
-  void bind(int i, std::string_view v, no_copy_t);
-  void bind(int i, std::int64_t v, no_copy_t) { bind(i, v); }
-  void bind(int i, std::uint64_t v, no_copy_t) { bind(i, v); }
-
- public:
   void run() { while (step()) {} }
   void reset() noexcept;
 
@@ -80,6 +72,13 @@ class statement {
   bool is_null(int col) const noexcept { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
  private:
+  // run_with's binds: text without a copy, numbers as bind() does.
+  struct no_copy_t {};
+  static constexpr no_copy_t no_copy{};
+  void bind(int i, std::string_view v, no_copy_t);
+  void bind(int i, std::int64_t v, no_copy_t) { bind(i, v); }
+  void bind(int i, std::uint64_t v, no_copy_t) { bind(i, v); }
+
   sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
 };
