@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <tuple>
 #include <variant>
@@ -56,6 +57,17 @@ class query_reader {
  public:
   virtual ~query_reader() = default;
   virtual sync_result sync(const sync_request& r) = 0;
+  // Several syncs waiting together (a burst of logins), one result per
+  // request in order. A database that can answer them in one round trip
+  // does (PostgreSQL pipelines them); the default runs them one by one. If
+  // it throws, the store runs each again by sync(), so that one failing
+  // request fails alone.
+  virtual std::vector<sync_result> sync_many(std::span<const sync_request* const> rs) {
+    std::vector<sync_result> out;
+    out.reserve(rs.size());
+    for (auto* r : rs) out.push_back(sync(*r));
+    return out;
+  }
   virtual history_result history(const history_request& r) = 0;
   virtual conversations_result conversations(const std::string& app, const std::string& user) = 0;
   virtual members_result room_members(const std::string& app, const std::string& room) = 0;

@@ -182,36 +182,8 @@ void threaded_store::write_loop() {
   }
 }
 
-void threaded_store::read(std::function<void(query_reader&)> job) {
-  std::uint64_t ticket;
-  {
-    std::lock_guard lock(wmu_);
-    ticket = issued_;
-  }
-  {
-    std::lock_guard lock(rmu_);
-    rq_.emplace_back(ticket, std::move(job));
-  }
-  rcv_.notify_one();
-}
-
-void threaded_store::read_loop() {
-  for (;;) {
-    std::pair<std::uint64_t, std::function<void(query_reader&)>> job;
-    {
-      std::unique_lock lock(rmu_);
-      rcv_.wait(lock, [&] { return rstopping_ || !rq_.empty(); });
-      if (rq_.empty()) return;
-      job = std::move(rq_.front());
-      rq_.pop_front();
-    }
-    wait_committed(job.first);
-    job.second(*reader_);
-  }
-}
-
 namespace {
-// Runs a query, turning a SQLite failure into status::error for the caller.
+// Runs a query, turning a database failure into status::error for the caller.
 template <class Result, class Query>
 void guarded(Query&& q, const std::function<void(Result)>& done) {
   Result res;
@@ -226,34 +198,87 @@ void guarded(Query&& q, const std::function<void(Result)>& done) {
 }
 }  // namespace
 
+void threaded_store::read(read_job job) {
+  {
+    std::lock_guard lock(wmu_);
+    job.ticket = issued_;
+  }
+  {
+    std::lock_guard lock(rmu_);
+    rq_.push_back(std::move(job));
+  }
+  rcv_.notify_one();
+}
+
+void threaded_store::read_loop() {
+  std::vector<read_job> jobs;
+  for (;;) {
+    jobs.clear();
+    {
+      std::unique_lock lock(rmu_);
+      rcv_.wait(lock, [&] { return rstopping_ || !rq_.empty(); });
+      if (rq_.empty()) return;
+      // A sync takes the syncs queued right behind it along: after a burst
+      // of logins (a node restarting, a network coming back) each one
+      // would otherwise cost a round trip of its own.
+      do {
+        jobs.push_back(std::move(rq_.front()));
+        rq_.pop_front();
+      } while (!jobs.front().query && !rq_.empty() && !rq_.front().query && jobs.size() < sync_batch_max);
+    }
+    wait_committed(jobs.back().ticket);  // tickets grow along the queue
+    if (jobs.front().query)
+      jobs.front().query(*reader_);
+    else
+      run_syncs(jobs);
+  }
+}
+
+void threaded_store::run_syncs(std::vector<read_job>& jobs) {
+  std::vector<sync_result> results;
+  if (jobs.size() > 1) {
+    std::vector<const sync_request*> requests;
+    for (auto& j : jobs) requests.push_back(&j.sync);
+    try {
+      results = reader_->sync_many(requests);
+    } catch (const std::exception& e) {
+      spdlog::warn("store: {} syncs read together failed ({}); reading each alone", jobs.size(), e.what());
+      results.clear();
+    }
+  }
+  if (results.size() == jobs.size()) {
+    for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].sync_done(std::move(results[i]));
+    return;
+  }
+  for (auto& j : jobs) guarded<sync_result>([&] { return reader_->sync(j.sync); }, j.sync_done);
+}
+
 void threaded_store::sync(sync_request r, std::function<void(sync_result)> done) {
-  read([r = std::move(r), done = std::move(done)](query_reader& rd) {
-    guarded<sync_result>([&] { return rd.sync(r); }, done);
-  });
+  read({0, {}, std::move(r), std::move(done)});
 }
 
 void threaded_store::conversations(std::string app, std::string user,
                                  std::function<void(conversations_result)> done) {
-  read([app = std::move(app), user = std::move(user), done = std::move(done)](query_reader& rd) {
+  query([app = std::move(app), user = std::move(user), done = std::move(done)](query_reader& rd) {
     guarded<conversations_result>([&] { return rd.conversations(app, user); }, done);
   });
 }
 
 void threaded_store::history(history_request r, std::function<void(history_result)> done) {
-  read([r = std::move(r), done = std::move(done)](query_reader& rd) {
+  query([r = std::move(r), done = std::move(done)](query_reader& rd) {
     guarded<history_result>([&] { return rd.history(r); }, done);
   });
 }
 
 void threaded_store::room_members(std::string app, std::string room,
                                 std::function<void(members_result)> done) {
-  read([app = std::move(app), room = std::move(room), done = std::move(done)](query_reader& rd) {
+  query([app = std::move(app), room = std::move(room), done = std::move(done)](query_reader& rd) {
     guarded<members_result>([&] { return rd.room_members(app, room); }, done);
   });
 }
 
 void threaded_store::rooms(std::string app, std::function<void(rooms_result)> done) {
-  read([app = std::move(app), done = std::move(done)](query_reader& rd) {
+  query([app = std::move(app), done = std::move(done)](query_reader& rd) {
     guarded<rooms_result>([&] { return rd.rooms(app); }, done);
   });
 }

@@ -45,8 +45,20 @@ class threaded_store : public store {
   void expedite_marks() override;
 
  private:
+  // A read waiting for the reader thread: a sync, or any other query.
+  // Syncs queued together are read together (query_reader::sync_many).
+  struct read_job {
+    std::uint64_t ticket;
+    std::function<void(query_reader&)> query;  // empty for a sync
+    sync_request sync;
+    std::function<void(sync_result)> sync_done;
+  };
+  static constexpr std::size_t sync_batch_max = 64;
+  void run_syncs(std::vector<read_job>& jobs);
+
   void submit(write_op op);
-  void read(std::function<void(query_reader&)> job);
+  void read(read_job job);
+  void query(std::function<void(query_reader&)> q) { read({0, std::move(q), {}, {}}); }
   void wait_committed(std::uint64_t ticket);
   void write_loop();
   // Under wmu_: a cursor or read mark takes a ticket. Whether it is the
@@ -91,7 +103,7 @@ class threaded_store : public store {
 
   std::mutex rmu_;
   std::condition_variable rcv_;
-  std::deque<std::pair<std::uint64_t, std::function<void(query_reader&)>>> rq_;
+  std::deque<read_job> rq_;
   bool rstopping_ = false;
 
   std::unique_ptr<batch_writer> writer_;

@@ -348,6 +348,67 @@ TEST_P(StoreContract, KnownPositionsOverrideTheDevicesCursor) {
   EXPECT_EQ(seqs(later.missed), (std::vector<std::uint64_t>{2}));
 }
 
+// Syncs queued together are read together (query_reader::sync_many; for
+// PostgreSQL one statement for all): each must get what it would alone.
+TEST_P(StoreContract, SyncsReadTogetherEachGetTheirOwnAnswer) {
+  for (int i = 0; i < 5; ++i) send("1", "2", "to 2");
+  for (int i = 0; i < 3; ++i) send("3", "2", "from 3");
+  send("1", "3", "to 3");
+  send("1", "2", "other app", "", "102");
+  join("7", "2");
+  join("7", "3");
+  send_room("3", "7", "room");
+  auto d12 = core::direct_conv("1", "2");
+  s_->advance_cursor("101", "2", "d", d12, 4, {});
+  s_->flush();
+  std::vector<store::sync_request> requests{
+      {"101", "2", "d", {}, 500, true},           // resumes the device: d12 after 4
+      {"101", "2", "e", {{d12, 1}}, 500, true},   // another device, a known position
+      {"101", "2", "d", {}, 500, false},          // a later round: join points only
+      {"101", "3", "d", {}, 500, true},           // another user
+      {"101", "9", "d", {}, 500, true},           // no conversations at all
+      {"101", "2", "f", {}, 2, true},             // cut short by its limit
+      {"102", "2", "d", {}, 500, true},           // another tenant
+      {"101", "2", "d", {{d12, 5}, {d12, 2}}, 500, true},  // said twice: the larger
+  };
+  auto same = [](const store::sync_result& a, const store::sync_result& b, std::size_t i) {
+    EXPECT_EQ(a.st, b.st) << "request " << i;
+    EXPECT_EQ(a.more, b.more) << "request " << i;
+    ASSERT_EQ(a.convs.size(), b.convs.size()) << "request " << i;
+    for (std::size_t k = 0; k < a.convs.size(); ++k) {
+      EXPECT_EQ(a.convs[k].conv, b.convs[k].conv) << "request " << i;
+      EXPECT_EQ(a.convs[k].seq, b.convs[k].seq) << "request " << i;
+    }
+    ASSERT_EQ(a.missed.size(), b.missed.size()) << "request " << i;
+    for (std::size_t k = 0; k < a.missed.size(); ++k) {
+      EXPECT_EQ(a.missed[k].conv, b.missed[k].conv) << "request " << i;
+      EXPECT_EQ(a.missed[k].seq, b.missed[k].seq) << "request " << i;
+      EXPECT_EQ(a.missed[k].content, b.missed[k].content) << "request " << i;
+      EXPECT_EQ(a.missed[k].app, b.missed[k].app) << "request " << i;
+    }
+  };
+  std::vector<store::sync_result> alone;
+  for (auto& q : requests) alone.push_back(wait_for<store::sync_result>([&](auto done) { s_->sync(q, done); }));
+  // What the requests must get, spelled out for a few.
+  EXPECT_EQ(seqs(alone[0].missed), (std::vector<std::uint64_t>{5, 1, 2, 3, 1}));
+  EXPECT_EQ(alone[1].missed.size(), 8u);
+  EXPECT_TRUE(alone[4].convs.empty());
+  EXPECT_TRUE(alone[5].more);
+  EXPECT_EQ(alone[6].missed.size(), 1u);
+  EXPECT_EQ(seqs(alone[7].missed), (std::vector<std::uint64_t>{1, 2, 3, 1}));
+  // Held behind a write batch, every sync queues; the reader then takes
+  // the first alone and the rest together.
+  batch_gate gate(*s_);
+  std::vector<std::future<store::sync_result>> together;
+  for (auto& q : requests) {
+    auto [done, f] = fulfil<store::sync_result>();
+    s_->sync(q, std::move(done));
+    together.push_back(std::move(f));
+  }
+  gate.release();
+  for (std::size_t i = 0; i < requests.size(); ++i) same(together[i].get(), alone[i], i);
+}
+
 TEST_P(StoreContract, SyncIsPagedByLimit) {
   for (int i = 0; i < 7; ++i) send("1", "2", "m");
   auto conv = core::direct_conv("1", "2");

@@ -17,26 +17,31 @@ void append_rows(const result& r, const std::string& app, std::vector<core::mess
 }  // namespace
 
 reader::reader(const std::string& conninfo) : db_(conninfo) {
-  // A sync in one statement (one snapshot, one round trip): the user's
-  // conversations, each with the point delivery starts after (the join
-  // point, and what the session says it has or else, if $7, this device's
-  // cursor: see store::sync_from), and after
-  // each, up to $6 of its messages in convSeq order; a conversation with
-  // none comes once with NULL message columns. Each conversation reads at
-  // most $6 (the page's limit + 1) rows, so a page costs at most that many
-  // per conversation even when the first fills it.
+  // Syncs in one statement (one snapshot, one round trip, one executor
+  // start however many users): the requests ($1-$5, numbered by
+  // ordinality), the positions their sessions hold ($6-$8: request number,
+  // conversation, seq), each user's conversations with the point delivery
+  // starts after (the join point, and what the session says it has or
+  // else, if the request resumes its device, that device's cursor: see
+  // store::sync_from), and after each, up to the request's limit of its
+  // messages in convSeq order; a conversation with none comes once with
+  // NULL message columns. Each conversation reads at most that many rows,
+  // so a page costs at most that many per conversation even when the first
+  // fills it.
   db_.prepare("sync",
-              (std::string("WITH k AS (SELECT conv, max(seq) AS seq FROM unnest($4::text[], $5::bigint[]) AS k(conv, seq) "
-                           "           GROUP BY conv), "
-                           "c AS (SELECT m.conv, GREATEST(m.joined_seq, COALESCE(k.seq, CASE WHEN $7 THEN cu.seq END, 0)) AS seq "
-                           "      FROM members m "
-                           "      LEFT JOIN cursors cu ON cu.app=m.app AND cu.user_id=m.user_id AND cu.device=$1 "
+              (std::string("WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[]) "
+                           "           WITH ORDINALITY AS r(app, user_id, device, resume, lim, i)), "
+                           "k AS (SELECT i, conv, max(seq) AS seq "
+                           "      FROM unnest($6::bigint[], $7::text[], $8::bigint[]) AS k(i, conv, seq) GROUP BY i, conv), "
+                           "c AS (SELECT r.i, r.lim, m.app, m.conv, "
+                           "             GREATEST(m.joined_seq, COALESCE(k.seq, CASE WHEN r.resume THEN cu.seq END, 0)) AS seq "
+                           "      FROM r JOIN members m ON m.app=r.app AND m.user_id=r.user_id "
+                           "      LEFT JOIN cursors cu ON cu.app=m.app AND cu.user_id=m.user_id AND cu.device=r.device "
                            "                          AND cu.conv=m.conv "
-                           "      LEFT JOIN k ON k.conv=m.conv "
-                           "      WHERE m.app=$2 AND m.user_id=$3) "
-                           "SELECT c.conv, c.seq, x.* FROM c LEFT JOIN LATERAL (") +
-               select_messages("WHERE app=$2 AND conv=c.conv AND seq>c.seq ORDER BY seq LIMIT $6") +
-               ") x ON true ORDER BY c.conv, x.seq")
+                           "      LEFT JOIN k ON k.i=r.i AND k.conv=m.conv) "
+                           "SELECT c.i, c.conv, c.seq, x.* FROM c LEFT JOIN LATERAL (") +
+               select_messages("WHERE app=c.app AND conv=c.conv AND seq>c.seq ORDER BY seq LIMIT c.lim") +
+               ") x ON true ORDER BY c.i, c.conv, x.seq")
                   .c_str());
   db_.prepare("before", select_messages("WHERE app=$1 AND conv=$2 AND seq<$3 ORDER BY seq DESC LIMIT $4").c_str());
   db_.prepare("newest", select_messages("WHERE app=$1 AND conv=$2 ORDER BY seq DESC LIMIT 1").c_str());
@@ -51,25 +56,43 @@ reader::reader(const std::string& conninfo) : db_(conninfo) {
 }
 
 sync_result reader::sync(const sync_request& r) {
-  sync_result res;
-  std::vector<std::string> known_convs, known_seqs;
-  for (auto& k : r.known) {
-    known_convs.push_back(k.conv);
-    known_seqs.push_back(std::to_string(k.seq));
+  const sync_request* one[] = {&r};
+  return std::move(sync_many(one).front());
+}
+
+std::vector<sync_result> reader::sync_many(std::span<const sync_request* const> rs) {
+  std::vector<std::string> apps, users, devices, resumes, limits, known_reqs, known_convs, known_seqs;
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    auto& r = *rs[i];
+    apps.push_back(r.app);
+    users.push_back(r.user);
+    devices.push_back(r.device);
+    resumes.push_back(r.resume_device ? "t" : "f");
+    limits.push_back(std::to_string(r.limit + 1));
+    for (auto& k : r.known) {
+      known_reqs.push_back(std::to_string(i + 1));
+      known_convs.push_back(k.conv);
+      known_seqs.push_back(std::to_string(k.seq));
+    }
   }
-  auto rows = db_.run("sync", r.device, r.app, r.user, text_array(known_convs), text_array(known_seqs),
-                      static_cast<std::uint64_t>(r.limit + 1), r.resume_device);
+  auto rows = db_.run("sync", text_array(apps), text_array(users), text_array(devices), text_array(resumes),
+                      text_array(limits), text_array(known_reqs), text_array(known_convs), text_array(known_seqs));
+  std::vector<sync_result> out(rs.size());
   for (int i = 0; i < rows.rows(); ++i) {
-    auto conv = rows.text(i, 0);
-    if (res.convs.empty() || res.convs.back().conv != conv) res.convs.push_back({std::move(conv), rows.uint64(i, 1)});
-    if (rows.null(i, 2)) continue;  // nothing after its point
+    auto n = static_cast<std::size_t>(rows.int64(i, 0) - 1);
+    if (n >= rs.size()) throw pg_error("sync: a row for no request");
+    auto& r = *rs[n];
+    auto& res = out[n];
+    auto conv = rows.text(i, 1);
+    if (res.convs.empty() || res.convs.back().conv != conv) res.convs.push_back({std::move(conv), rows.uint64(i, 2)});
+    if (rows.null(i, 3)) continue;  // nothing after its point
     if (res.missed.size() == r.limit) {
       res.more = true;  // the rest comes with the next page
       continue;
     }
-    res.missed.push_back(message_from_row(rows, i, r.app, 2));
+    res.missed.push_back(message_from_row(rows, i, r.app, 3));
   }
-  return res;
+  return out;
 }
 
 history_result reader::history(const history_request& r) {

@@ -11,6 +11,7 @@ class reader final : public query_reader {
  public:
   explicit reader(const std::string& conninfo);
   sync_result sync(const sync_request& r) override;
+  std::vector<sync_result> sync_many(std::span<const sync_request* const> rs) override;
   history_result history(const history_request& r) override;
   conversations_result conversations(const std::string& app, const std::string& user) override;
   members_result room_members(const std::string& app, const std::string& room) override;
