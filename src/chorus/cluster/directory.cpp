@@ -42,15 +42,24 @@ void directory::pipeline(redisContext* c, const char* fmt, Args... args) {
 }
 
 bool directory::drain(redisContext* c) {
+  bool ok = true;
   for (; pipelined_ > 0; --pipelined_) {
     void* r = nullptr;
     if (redisGetReply(c, &r) != REDIS_OK) {
       pipelined_ = 0;
-      return false;
+      ok = false;
+      break;
     }
     freeReplyObject(r);
   }
-  return true;
+  run_answered();
+  return ok;
+}
+
+void directory::run_answered() {
+  auto waiting = std::move(answered_);
+  answered_.clear();
+  for (auto& done : waiting) done();
 }
 
 directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands,
@@ -168,10 +177,11 @@ void directory::user_offline(const std::string& app, const std::string& user) {
 
 void directory::after_pending(std::function<void()> done) {
   submit([this, done = std::move(done)](redisContext* c) {
-    // "Answered": what was pipelined before is read first (a failure shows
-    // in c->err, which the loop handles after this job).
-    if (c) drain(c);
-    done();
+    // "Answered": it runs when what was pipelined before has been read (a
+    // failure shows in c->err, which the loop handles after this job). Not
+    // a round trip of its own: a burst of logins waits for one.
+    if (!c || pipelined_ == 0) return done();
+    answered_.push_back(std::move(done));
   });
 }
 
@@ -355,6 +365,7 @@ void directory::loop() {
       drop_connection("command failed");
       up = false;
     }
+    run_answered();  // also when Redis failed: nothing more will be answered
     if (core::steady_ms() >= next_beat) {
       if (up) heartbeat();
       if (up && ctx_) refresh_key_ttls();

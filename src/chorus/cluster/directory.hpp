@@ -151,7 +151,8 @@ class directory {
   void pipeline(redisContext* c, const char* fmt, Args... args);
   // Sends what was pipelined and reads its replies; false if the
   // connection failed (the caller drops it).
-  bool drain(redisContext* c);
+  bool drain(redisContext* c);  // reads the pipelined replies, then runs answered_
+  void run_answered();
   std::vector<unsigned> live_ids() const;
 
   directory_options opt_;
@@ -170,6 +171,8 @@ class directory {
 
   redisContext* ctx_ = nullptr;  // the Redis thread's only
   std::size_t pipelined_ = 0;    // replies owed on ctx_ for pipeline()d commands
+  // after_pending() callbacks waiting for those replies (run by drain()).
+  std::vector<std::function<void()>> answered_;
   presence_cache cache_;         // the Redis thread's only
   // The key TTL refresh (the Redis thread's only): users still to refresh
   // in this round, and when the next round starts (steady ms).
