@@ -58,7 +58,7 @@ void service::leave(std::string app, std::string room, std::string user,
 }
 
 void service::conv_event(const std::string& app, const std::string& conv, const std::string& from,
-                         std::uint64_t skip, std::string_view action, boost::json::object fields) {
+                         std::uint64_t skip, std::string_view action, boost::json::object fields, audience who) {
   auto d = std::make_shared<delivery>();
   d->what = delivery::kind::event;
   d->app = app;
@@ -66,8 +66,9 @@ void service::conv_event(const std::string& app, const std::string& conv, const 
   if (core::is_room_conv(conv)) {
     d->room = core::conv_room(conv);
   } else {
-    d->from = from;
     d->to = core::direct_peer(conv, from);
+    // The two users whose devices receive it: the same one twice is one.
+    d->from = who == audience::other_user ? d->to : from;
   }
   d->skip_session = skip;
   d->frame = std::make_shared<const std::string>(protocol::event_push(action, std::move(fields)));

@@ -31,11 +31,19 @@ class service {
   void join(std::string app, std::string room, std::string user, std::function<void(store::join_result)> done);
   void leave(std::string app, std::string room, std::string user, std::function<void(store::leave_result)> done);
 
+  // Who gets an event in a one-to-one conversation: both users' devices
+  // (typing, read: the user's other devices show them too), or only the
+  // other user's (delivered, presence: news to the other user alone, and
+  // routing them to the user's own nodes would cost a presence look-up per
+  // event in a cluster). A room's members get it either way.
+  enum class audience { both_users, other_user };
   // An ephemeral event (enter, exit, typing, read, ...) to the online devices
-  // of a conversation: a room's members, or both users of a one-to-one one,
-  // except the session `skip`. Not stored: an offline device never gets it.
+  // of a conversation: a room's members, or the users of a one-to-one one
+  // that `who` names, except the session `skip`. Not stored: an offline
+  // device never gets it.
   void conv_event(const std::string& app, const std::string& conv, const std::string& from,
-                  std::uint64_t skip, std::string_view action, boost::json::object fields);
+                  std::uint64_t skip, std::string_view action, boost::json::object fields,
+                  audience who = audience::both_users);
 
   store::store& storage() noexcept { return store_; }
   chat::presence& presence() noexcept { return presence_; }

@@ -135,14 +135,16 @@ void session::announce_delivered(const std::string& conv, std::uint64_t seq) {
     if (ec) return;
     for (auto& m : sh.delivered().take())
       chat.conv_event(m.app, m.conv, m.user, m.session, "delivered",
-                      json::object{{"conv", m.conv}, {"from", m.user}, {"convSeq", m.seq}});
+                      json::object{{"conv", m.conv}, {"from", m.user}, {"convSeq", m.seq}},
+                      chat::service::audience::other_user);
   });
 }
 
 void session::announce_presence(bool online) {
   for (auto& p : inbox_.known())
     ctx_.chat.conv_event(app_, p.conv, user_, id_, "presence",
-                         json::object{{"conv", p.conv}, {"from", user_}, {"online", online}});
+                         json::object{{"conv", p.conv}, {"from", user_}, {"online", online}},
+                         chat::service::audience::other_user);
 }
 
 }  // namespace chorus::gateway
