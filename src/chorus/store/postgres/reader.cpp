@@ -4,6 +4,8 @@
 #include "chorus/store/postgres/schema.hpp"
 
 #include <algorithm>
+#include <map>
+#include <string_view>
 
 namespace chorus::store::postgres {
 
@@ -20,7 +22,7 @@ reader::reader(const std::string& conninfo) : db_(conninfo) {
   // Syncs in one statement (one snapshot, one round trip, one executor
   // start however many users): the requests ($1-$5, numbered by
   // ordinality), the positions their sessions hold ($6-$8: request number,
-  // conversation, seq), each user's conversations with the point delivery
+  // conversation, seq; one per conversation), each user's conversations with the point delivery
   // starts after (the join point, and what the session says it has or
   // else, if the request resumes its device, that device's cursor: see
   // store::sync_from), and after each, up to the request's limit of its
@@ -31,8 +33,7 @@ reader::reader(const std::string& conninfo) : db_(conninfo) {
   db_.prepare("sync",
               (std::string("WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[]) "
                            "           WITH ORDINALITY AS r(app, user_id, device, resume, lim, i)), "
-                           "k AS (SELECT i, conv, max(seq) AS seq "
-                           "      FROM unnest($6::bigint[], $7::text[], $8::bigint[]) AS k(i, conv, seq) GROUP BY i, conv), "
+                           "k AS (SELECT * FROM unnest($6::bigint[], $7::text[], $8::bigint[]) AS k(i, conv, seq)), "
                            "c AS (SELECT r.i, r.lim, m.app, m.conv, "
                            "             GREATEST(m.joined_seq, COALESCE(k.seq, CASE WHEN r.resume THEN cu.seq END, 0)) AS seq "
                            "      FROM r JOIN members m ON m.app=r.app AND m.user_id=r.user_id "
@@ -69,10 +70,14 @@ std::vector<sync_result> reader::sync_many(std::span<const sync_request* const> 
     devices.push_back(r.device);
     resumes.push_back(r.resume_device ? "t" : "f");
     limits.push_back(std::to_string(r.limit + 1));
-    for (auto& k : r.known) {
+    // One position per conversation (the larger, if the session says
+    // twice): the statement joins them as they are.
+    std::map<std::string_view, std::uint64_t> known;
+    for (auto& k : r.known) known[k.conv] = std::max(known[k.conv], k.seq);
+    for (auto& [conv, seq] : known) {
       known_reqs.push_back(std::to_string(i + 1));
-      known_convs.push_back(k.conv);
-      known_seqs.push_back(std::to_string(k.seq));
+      known_convs.emplace_back(conv);
+      known_seqs.push_back(std::to_string(seq));
     }
   }
   auto rows = db_.run("sync", text_array(apps), text_array(users), text_array(devices), text_array(resumes),
