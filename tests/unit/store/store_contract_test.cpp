@@ -4,6 +4,7 @@
 #include "chorus/store/memory_store.hpp"
 #include "chorus/store/postgres/connection.hpp"
 #include "chorus/store/postgres/postgres_store.hpp"
+#include "chorus/store/postgres/reader.hpp"
 #include "chorus/store/sqlite/sqlite_store.hpp"
 #include "chorus/store/sqlite/statement.hpp"
 #include "chorus/store/sqlite/writer.hpp"
@@ -895,6 +896,36 @@ TEST(PostgresStore, TextArraysReachTheServerIntact) {
   ASSERT_EQ(r.rows(), static_cast<int>(items.size()));
   for (int i = 0; i < r.rows(); ++i) EXPECT_EQ(r.text(i, 0), items[static_cast<std::size_t>(i)]);
   EXPECT_EQ(c.run("items", store::postgres::text_array({})).rows(), 0);
+}
+
+// The reader plans each statement once per connection (a generic plan). One
+// planned on empty tables, as on a fresh cluster, must still find rows by
+// index once the tables have grown, statistics or not.
+TEST(PostgresStore, TheSyncPlanMadeOnEmptyTablesStillUsesIndexes) {
+  if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
+  auto s = create_postgres("sync-plan");  // an empty schema
+  store::postgres::connection c(postgres_conninfo("sync-plan"));
+  store::postgres::reader::configure(c);
+  c.prepare("sync", store::postgres::reader::sync_sql().c_str());
+  const char* args = "('{101}', '{u1}', '{d}', '{t}', '{501}', '{\"{\\\"d:s|u1\\\": 2}\"}')";
+  c.prepare("explain", (std::string("EXPLAIN EXECUTE sync") + args).c_str());
+  auto plan_text = [&] {
+    auto r = c.run("explain");
+    std::string text;
+    for (int i = 0; i < r.rows(); ++i) text += r.text(i, 0) + "\n";
+    return text;
+  };
+  auto empty = plan_text();  // the first execution plans it
+  c.exec("INSERT INTO members SELECT '101', 'u' || i, 'd:s|u' || i, 0 FROM generate_series(1, 20000) i");
+  c.exec("INSERT INTO cursors SELECT '101', 'u' || i, 'd', 'd:s|u' || i, 1 FROM generate_series(1, 20000) i");
+  c.exec("INSERT INTO messages SELECT '101', 'd:s|u' || i, j, 'id', 's', '', 'u' || i, '0', 'text', 'x', 0 "
+         "FROM generate_series(1, 20000) i, generate_series(1, 5) j");
+  auto grown = plan_text();
+  EXPECT_EQ(grown, empty) << "planned once";
+  EXPECT_EQ(grown.find("Seq Scan"), std::string::npos) << grown;
+  for (const char* index : {"members_pkey", "cursors_pkey", "messages_pkey"})
+    EXPECT_NE(grown.find(index), std::string::npos) << index << " unused:\n" << grown;
+  (void)s;
 }
 
 TEST_F(SqliteStore, TheWalIsCheckpointedOffTheWriterWhileOpen) {

@@ -17,6 +17,11 @@ class reader final : public query_reader {
   members_result room_members(const std::string& app, const std::string& room) override;
   rooms_result rooms(const std::string& app) override;
 
+  // The sync statement, and the session settings every statement here is
+  // planned under (the plan test runs them on a connection of its own).
+  static const std::string& sync_sql();
+  static void configure(connection& c);
+
  private:
   connection db_;
 };
