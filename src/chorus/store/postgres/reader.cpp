@@ -47,17 +47,15 @@ const std::string& reader::sync_sql() {
   return sql;
 }
 
-// Every statement here is planned once per connection, not per execution.
-// PostgreSQL plans a prepared statement afresh each time while that plan's
-// estimate beats the generic one's, and the sync statement's mostly did
-// (arrays of unknown length): ~0.2 ms of planning per execution, more than
-// running it. Every statement finds its rows by key, through an index; a
-// generic plan made while the tables are nearly empty (a fresh cluster)
-// would otherwise scan them, and keep scanning as they grow.
-void reader::configure(connection& c) {
-  c.exec("SET plan_cache_mode = force_generic_plan");
-  c.exec("SET enable_seqscan = off");
-}
+// Every statement here is planned at each execution, for the tables as they
+// are then. By default PostgreSQL switches a prepared statement to a generic
+// plan after five executions and keeps it while its estimate looks cheap; one
+// made while the tables were nearly empty (a fresh cluster, the first logins)
+// looked up members through the wrong index, by app alone, and kept doing so
+// as the table grew: 10 s statements in a 100,000-user recovery. Planning
+// costs ~0.2 ms a statement, and a statement serves a whole batch of syncs
+// when they queue up.
+void reader::configure(connection& c) { c.exec("SET plan_cache_mode = force_custom_plan"); }
 
 reader::reader(const std::string& conninfo) : db_(conninfo) {
   configure(db_);
