@@ -53,7 +53,11 @@ class threaded_store : public store {
     sync_request sync;
     std::function<void(sync_result)> sync_done;
   };
-  static constexpr std::size_t sync_batch_max = 64;
+  // At most this many syncs read together: enough that a queue thousands
+  // deep (a reconnect storm) drains in few statements (64 left a 100,000-
+  // user recovery queueing seconds behind them), few enough that one
+  // statement's rows (a page per user) stay a few megabytes.
+  static constexpr std::size_t sync_batch_max = 256;
   void run_syncs(std::vector<read_job>& jobs);
 
   void submit(write_op op);
