@@ -8,6 +8,7 @@
 #include "chorus/store/sqlite/sqlite_store.hpp"
 #include "chorus/store/sqlite/statement.hpp"
 #include "chorus/store/sqlite/writer.hpp"
+#include "chorus/store/threaded_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +21,10 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
+#include <stdexcept>
 #include <thread>
+#include <utility>
 
 using namespace chorus;
 using store::status;
@@ -933,6 +937,86 @@ TEST(PostgresStore, TheSyncIsPlannedForTheTablesAsTheyAreNow) {
   EXPECT_EQ(now.find("Seq Scan"), std::string::npos) << now;
   EXPECT_NE(now.find("members_pkey"), std::string::npos) << now;
   (void)s;
+}
+
+namespace {
+// A reader whose first sync blocks until released (so that the syncs after
+// it queue up), whose sync answers with the request's user, and whose
+// sync_many records each call and fails or answers as told.
+struct held_reader final : store::query_reader {
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  bool first = true, fail_many = false;
+  std::vector<std::size_t> many_sizes;  // one entry per sync_many call
+  std::vector<std::string> alone;       // users read by sync(), in order
+  store::sync_result answer(const store::sync_request& r, const char* how) {
+    store::sync_result res;
+    res.convs.push_back({r.user + how, 0});
+    return res;
+  }
+  store::sync_result sync(const store::sync_request& r) override {
+    if (std::exchange(first, false)) {
+      entered.set_value();
+      released.wait();
+    }
+    alone.push_back(r.user);
+    return answer(r, "/alone");
+  }
+  std::vector<store::sync_result> sync_many(std::span<const store::sync_request* const> rs) override {
+    many_sizes.push_back(rs.size());
+    if (fail_many) throw std::runtime_error("the batch failed");
+    std::vector<store::sync_result> out;
+    for (auto* r : rs) out.push_back(answer(*r, "/together"));
+    return out;
+  }
+  store::history_result history(const store::history_request&) override { return {}; }
+  store::conversations_result conversations(const std::string&, const std::string&) override { return {}; }
+  store::members_result room_members(const std::string&, const std::string&) override { return {}; }
+  store::rooms_result rooms(const std::string&) override { return {}; }
+};
+struct no_writer final : store::batch_writer {
+  bool run(std::vector<store::write_op>&, const store::cursor_map&, const store::read_map&) override { return true; }
+};
+
+// Issues a sync for user "0" (the reader holds it), then for users 1..n
+// while it is held; returns each one's answer (its convs[0].conv).
+std::vector<std::string> syncs_behind_a_held_one(held_reader* r, store::threaded_store& s, int n) {
+  std::vector<std::future<store::sync_result>> got;
+  for (int i = 0; i <= n; ++i) {
+    auto [done, f] = fulfil<store::sync_result>();
+    s.sync({"101", std::to_string(i), "d", {}, 10, true}, std::move(done));
+    got.push_back(std::move(f));
+    if (i == 0) r->entered.get_future().wait();
+  }
+  r->release.set_value();
+  std::vector<std::string> out;
+  for (auto& f : got) {
+    auto res = f.get();
+    out.push_back(res.convs.empty() ? "" : res.convs[0].conv);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(ThreadedStore, SyncsQueuedTogetherAreReadTogetherInOrder) {
+  auto reader = std::make_unique<held_reader>();
+  auto* r = reader.get();
+  store::threaded_store s(std::make_unique<no_writer>(), std::move(reader), 10, {});
+  auto got = syncs_behind_a_held_one(r, s, 5);
+  EXPECT_EQ(got, (std::vector<std::string>{"0/alone", "1/together", "2/together", "3/together", "4/together",
+                                           "5/together"}));
+  EXPECT_EQ(r->many_sizes, (std::vector<std::size_t>{5}));
+}
+
+TEST(ThreadedStore, ABatchThatFailsIsReadAgainOneByOne) {
+  auto reader = std::make_unique<held_reader>();
+  auto* r = reader.get();
+  r->fail_many = true;
+  store::threaded_store s(std::make_unique<no_writer>(), std::move(reader), 10, {});
+  auto got = syncs_behind_a_held_one(r, s, 3);
+  EXPECT_EQ(got, (std::vector<std::string>{"0/alone", "1/alone", "2/alone", "3/alone"}));
+  EXPECT_EQ(r->many_sizes, (std::vector<std::size_t>{3}));
+  EXPECT_EQ(r->alone, (std::vector<std::string>{"0", "1", "2", "3"}));
 }
 
 TEST_F(SqliteStore, TheWalIsCheckpointedOffTheWriterWhileOpen) {
