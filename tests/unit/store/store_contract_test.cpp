@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -937,6 +938,32 @@ TEST(PostgresStore, TheSyncIsPlannedForTheTablesAsTheyAreNow) {
   EXPECT_EQ(now.find("Seq Scan"), std::string::npos) << now;
   EXPECT_NE(now.find("members_pkey"), std::string::npos) << now;
   (void)s;
+}
+
+// A user in many busy conversations: the sync statement sends a page of
+// messages per request (plus one row per conversation past it, to place
+// them all), not a page per conversation, whatever a batch of such users.
+TEST(PostgresStore, ASyncSendsAPagePerRequestNotPerConversation) {
+  if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
+  auto s = create_postgres("sync-page");
+  for (int peer = 1; peer <= 6; ++peer)
+    for (int k = 0; k < 10; ++k) append_async(*s, direct_msg(std::to_string(peer), "9", "m")).get();
+  store::postgres::connection c(postgres_conninfo("sync-page"));
+  store::postgres::reader::configure(c);
+  c.prepare("sync", store::postgres::reader::sync_sql().c_str());
+  // Two requests for user 9, pages of 4 (3 + 1 to tell "more").
+  auto rows = c.run("sync", "{101,101}", "{9,9}", "{d,e}", "{t,t}", "{4,4}", R"({"{}","{}"})");
+  std::map<std::int64_t, std::set<std::string>> convs;
+  std::map<std::int64_t, int> messages;
+  for (int i = 0; i < rows.rows(); ++i) {
+    convs[rows.int64(i, 0)].insert(rows.text(i, 1));
+    if (!rows.null(i, 3)) ++messages[rows.int64(i, 0)];
+  }
+  for (std::int64_t req : {1, 2}) {
+    EXPECT_EQ(convs[req].size(), 6u) << "every conversation placed";
+    EXPECT_LE(messages[req], 4 + 5) << "a page, and a row for each of the other conversations";
+  }
+  EXPECT_LE(rows.rows(), 2 * (4 + 5));
 }
 
 namespace {

@@ -27,23 +27,29 @@ void append_rows(const result& r, const std::string& app, std::vector<core::mess
 // the request's limit of its messages in convSeq order; a conversation with
 // none comes once with NULL message columns. Each conversation reads at most
 // that many rows, so a page costs at most that many per conversation even
-// when the first fills it. The positions are looked up in the JSON, not
-// joined: a join planned for a few of them, met with a few thousand (a user
-// in many conversations, times the users of a batch), would compare every
-// pair.
+// when the first fills it, and only a page's worth per request leaves the
+// server (with one row per conversation past it, which the caller needs to
+// place every conversation): a batch of users in many busy conversations
+// would otherwise send each a page per conversation. The positions are
+// looked up in the JSON, not joined: a join planned for a few of them, met
+// with a few thousand (a user in many conversations, times the users of a
+// batch), would compare every pair.
 const std::string& reader::sync_sql() {
   static const std::string sql =
       std::string(
-          "SELECT r.i, m.conv, s.seq, x.* "
-          "FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[], $6::jsonb[]) "
-          "     WITH ORDINALITY AS r(app, user_id, device, resume, lim, known, i) "
-          "JOIN members m ON m.app=r.app AND m.user_id=r.user_id "
-          "LEFT JOIN cursors cu ON cu.app=m.app AND cu.user_id=m.user_id AND cu.device=r.device AND cu.conv=m.conv "
-          "CROSS JOIN LATERAL (SELECT GREATEST(m.joined_seq, "
-          "    COALESCE((r.known ->> m.conv)::bigint, CASE WHEN r.resume THEN cu.seq END, 0)) AS seq) s "
-          "LEFT JOIN LATERAL (") +
+          "SELECT i, c_conv, c_seq, conv, seq, id, sender, client_msg_id, to_user, room, type, content, ts FROM ("
+          " SELECT r.i, r.lim, m.conv AS c_conv, s.seq AS c_seq, x.*,"
+          "  row_number() OVER (PARTITION BY r.i ORDER BY m.conv, x.seq) AS in_request,"
+          "  row_number() OVER (PARTITION BY r.i, m.conv ORDER BY x.seq) AS in_conv"
+          " FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[], $6::jsonb[])"
+          "      WITH ORDINALITY AS r(app, user_id, device, resume, lim, known, i)"
+          " JOIN members m ON m.app=r.app AND m.user_id=r.user_id"
+          " LEFT JOIN cursors cu ON cu.app=m.app AND cu.user_id=m.user_id AND cu.device=r.device AND cu.conv=m.conv"
+          " CROSS JOIN LATERAL (SELECT GREATEST(m.joined_seq,"
+          "     COALESCE((r.known ->> m.conv)::bigint, CASE WHEN r.resume THEN cu.seq END, 0)) AS seq) s"
+          " LEFT JOIN LATERAL (") +
       select_messages("WHERE app=m.app AND conv=m.conv AND seq>s.seq ORDER BY seq LIMIT r.lim") +
-      ") x ON true ORDER BY r.i, m.conv, x.seq";
+      ") x ON true) t WHERE in_request <= lim OR in_conv = 1 ORDER BY i, c_conv, seq";
   return sql;
 }
 
