@@ -190,7 +190,13 @@ void session::on_written(std::size_t frames) {
       saw_msg = true;
     }
   }
-  if (saw_msg && (queue_.empty() || written_since_save_ >= cursor_save_every)) flush_cursors();
+  // When the queue drains, what was written is saved, also when this write
+  // held only events: the messages' own write may have left one queued
+  // behind them (a `delivered` or `typing` that came meanwhile), and
+  // waiting for a message written with nothing behind it left the last
+  // messages' cursor and their `delivered` mark until the next message.
+  if (!unsaved_cursors_.empty() && (queue_.empty() || (saw_msg && written_since_save_ >= cursor_save_every)))
+    flush_cursors();
   if (queue_.empty()) trim();
   if (sync_ && !sync_->backlog.empty()) feed_sync();
   pump();
