@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 namespace chorus::cluster {
 
@@ -57,9 +58,7 @@ bool directory::drain(redisContext* c) {
 }
 
 void directory::run_answered() {
-  auto waiting = std::move(answered_);
-  answered_.clear();
-  for (auto& done : waiting) done();
+  for (auto& done : std::exchange(answered_, {})) done();
 }
 
 directory::directory(directory_options o, nodes_fn on_nodes, online_fn online_users, prometheus::Counter& commands,

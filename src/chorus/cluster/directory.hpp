@@ -149,9 +149,10 @@ class directory {
   // next command() or drain(), in order with everything else on `c`.
   template <class... Args>
   void pipeline(redisContext* c, const char* fmt, Args... args);
-  // Sends what was pipelined and reads its replies; false if the
+  // Sends what was pipelined and reads its replies, then runs the
+  // after_pending() callbacks waiting for them (run_answered); false if the
   // connection failed (the caller drops it).
-  bool drain(redisContext* c);  // reads the pipelined replies, then runs answered_
+  bool drain(redisContext* c);
   void run_answered();
   std::vector<unsigned> live_ids() const;
 
@@ -171,7 +172,8 @@ class directory {
 
   redisContext* ctx_ = nullptr;  // the Redis thread's only
   std::size_t pipelined_ = 0;    // replies owed on ctx_ for pipeline()d commands
-  // after_pending() callbacks waiting for those replies (run by drain()).
+  // after_pending() callbacks waiting for those replies (run by drain(), and
+  // at the end of each wake-up whatever became of them).
   std::vector<std::function<void()>> answered_;
   presence_cache cache_;         // the Redis thread's only
   // The key TTL refresh (the Redis thread's only): users still to refresh

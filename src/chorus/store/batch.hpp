@@ -59,7 +59,7 @@ class query_reader {
   virtual sync_result sync(const sync_request& r) = 0;
   // Several syncs waiting together (a burst of logins), one result per
   // request in order. A database that can answer them in one round trip
-  // does (PostgreSQL pipelines them); the default runs them one by one. If
+  // does (PostgreSQL, in one statement); the default runs them one by one. If
   // it throws, the store runs each again by sync(), so that one failing
   // request fails alone.
   virtual std::vector<sync_result> sync_many(std::span<const sync_request* const> rs) {
