@@ -618,6 +618,82 @@ TEST_P(StoreContract, FirstMessagesOfDirectConversationsInOneBatch) {
   for (auto& conv : r.convs) EXPECT_EQ(conv.read_seq, conv.conv == d12 ? 3u : 0u) << conv.conv;
 }
 
+// Appends with no join or leave between them, each answered for itself: a
+// room message of a non-member among members' messages, a retry of a message
+// stored before, two conversations interleaved, a sender's two messages in
+// one conversation (its read mark takes the later), a first message, a
+// retry of a message of the same batch, and cursor and read marks of
+// several devices and conversations alongside.
+TEST_P(StoreContract, EachAppendOfARunInOneBatchGetsItsOwnAnswer) {
+  auto d12 = core::direct_conv("1", "2"), d34 = core::direct_conv("3", "4"), r7 = core::room_conv("7");
+  join("7", "1");
+  ASSERT_EQ(send("1", "2", "old", "m-old").msg.seq, 1u);
+  std::vector<std::future<store::append_result>> f;
+  {
+    batch_gate gate(*s_);
+    f.push_back(append_async(*s_, room_msg("1", "7", "r1")));
+    f.push_back(append_async(*s_, room_msg("5", "7", "not a member")));
+    f.push_back(append_async(*s_, direct_msg("1", "2", "old, sent again", "m-old")));
+    f.push_back(append_async(*s_, direct_msg("2", "1", "y")));
+    f.push_back(append_async(*s_, room_msg("1", "7", "r2")));
+    f.push_back(append_async(*s_, direct_msg("1", "2", "z", "m-new")));
+    f.push_back(append_async(*s_, direct_msg("3", "4", "first")));
+    f.push_back(append_async(*s_, direct_msg("1", "2", "z, sent again", "m-new")));
+    f.push_back(append_async(*s_, direct_msg("1", "2", "after")));
+    s_->advance_cursor("101", "2", "phone", d12, 3, {});
+    s_->advance_cursor("101", "2", "laptop", d12, 1, {});
+    s_->advance_cursor("101", "4", "phone", d34, 1, {});
+    s_->mark_read("101", "2", d12, 2, {});
+    s_->mark_read("101", "1", r7, 1, {});
+    gate.release();
+  }
+  std::vector<store::append_result> r;
+  for (auto& x : f) r.push_back(x.get());
+  EXPECT_EQ(r[0].st, status::ok);
+  EXPECT_EQ(r[0].msg.seq, 1u);
+  EXPECT_EQ(r[1].st, status::not_member);
+  EXPECT_TRUE(r[2].duplicate);
+  EXPECT_EQ(r[2].msg.seq, 1u);
+  EXPECT_EQ(r[2].msg.content, "old");
+  EXPECT_EQ(r[3].msg.seq, 2u);
+  EXPECT_EQ(r[4].msg.seq, 2u);
+  EXPECT_EQ(r[5].msg.seq, 3u);
+  EXPECT_FALSE(r[5].duplicate);
+  EXPECT_EQ(r[6].msg.seq, 1u);
+  EXPECT_TRUE(r[7].duplicate);
+  EXPECT_EQ(r[7].msg.id, r[5].msg.id);
+  EXPECT_EQ(r[7].msg.content, "z");
+  EXPECT_EQ(r[8].st, status::ok);
+  EXPECT_FALSE(r[8].duplicate);
+  EXPECT_EQ(r[8].msg.seq, 4u);
+  for (std::size_t i : {0u, 3u, 4u, 5u, 6u, 8u}) {
+    EXPECT_EQ(r[i].st, status::ok) << i;
+    EXPECT_FALSE(r[i].duplicate) << i;
+    EXPECT_EQ(r[i].msg.id.size(), 16u) << i;
+  }
+  auto h = history("2", d12, 0, 10).messages;
+  ASSERT_EQ(h.size(), 4u);
+  std::vector<std::string> texts;
+  for (auto it = h.rbegin(); it != h.rend(); ++it) texts.push_back(it->content);
+  EXPECT_EQ(texts, (std::vector<std::string>{"old", "y", "z", "after"}));
+  EXPECT_EQ(history("1", r7, 0, 10).messages.size(), 2u);
+  // Cursors: each device from its own mark.
+  EXPECT_EQ(seqs(sync("2", "phone").missed), (std::vector<std::uint64_t>{4}));
+  EXPECT_EQ(seqs(sync("2", "laptop").missed), (std::vector<std::uint64_t>{2, 3, 4}));
+  EXPECT_TRUE(sync("4", "phone").missed.empty());
+  EXPECT_EQ(seqs(sync("4", "tablet").missed), (std::vector<std::uint64_t>{1}));  // a member from the first message
+  // Read marks: own messages, and the marks set.
+  auto read_of = [&](const std::string& user) {
+    std::map<std::string, std::uint64_t> out;
+    auto c = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", user, done); });
+    for (auto& conv : c.convs) out[conv.conv] = conv.read_seq;
+    return out;
+  };
+  EXPECT_EQ(read_of("1"), (std::map<std::string, std::uint64_t>{{d12, 4}, {r7, 2}}));
+  EXPECT_EQ(read_of("2"), (std::map<std::string, std::uint64_t>{{d12, 2}}));
+  EXPECT_EQ(read_of("3"), (std::map<std::string, std::uint64_t>{{d34, 1}}));
+}
+
 namespace {
 // PostgreSQL joins the suite when CHORUS_TEST_POSTGRES names a server
 // (scripts/test starts one); each test gets a database of its own.
