@@ -968,6 +968,51 @@ TEST(PostgresStore, AFailedBatchKeepsNothing) {
   EXPECT_TRUE(wait_for<store::sync_result>([&](auto done) { s->sync(std::move(q), done); }).convs.empty());
 }
 
+// A pipeline is one transaction without BEGIN or COMMIT (the writer sends
+// neither): a failure at its commit is reported by commit(), and a pipeline
+// left before its sync (a send failed) keeps nothing of what it queued.
+TEST(PostgresStore, APipelineCommitsAtItsSyncOrKeepsNothing) {
+  if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
+  auto s = create_postgres("pipeline-commit");
+  store::postgres::connection c(postgres_conninfo("pipeline-commit"));
+  // Checked at the commit, not at the insert.
+  c.exec("CREATE TABLE t(x int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+  c.prepare("rows", "SELECT x FROM t ORDER BY x");
+  auto rows = [&] {
+    std::vector<std::int64_t> out;
+    auto r = c.run("rows");
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.int64(i, 0));
+    return out;
+  };
+  {
+    store::postgres::pipeline p(c);
+    p.send_sql("INSERT INTO t VALUES (1)");
+    p.send_sql("INSERT INTO t VALUES (2)");
+    p.sync();
+    p.next();
+    p.next();
+    p.commit();
+  }
+  EXPECT_EQ(rows(), (std::vector<std::int64_t>{1, 2}));
+  {
+    store::postgres::pipeline p(c);
+    p.send_sql("INSERT INTO t VALUES (3)");
+    p.send_sql("INSERT INTO t VALUES (1)");  // a duplicate, found at the commit
+    p.sync();
+    p.next();
+    p.next();
+    EXPECT_THROW(p.commit(), store::postgres::pg_error);
+  }
+  EXPECT_EQ(rows(), (std::vector<std::int64_t>{1, 2}));
+  {
+    store::postgres::pipeline p(c);
+    p.send_sql("INSERT INTO t VALUES (4)");
+    // Left here, as when a send throws.
+  }
+  EXPECT_EQ(rows(), (std::vector<std::int64_t>{1, 2}));
+  (void)s;
+}
+
 TEST(PostgresStore, TextArraysReachTheServerIntact) {
   if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
   store::postgres::connection c(std::getenv("CHORUS_TEST_POSTGRES"));

@@ -68,13 +68,20 @@ pipeline::pipeline(connection& c) : c_(c.c_) {
 
 pipeline::~pipeline() {
   try {
-    if (!synced_) sync();
+    // Left before its sync (a send failed): what was queued must not take
+    // effect, and would, at the sync. A ROLLBACK ends the pipeline's
+    // transaction keeping nothing (PostgreSQL warns that no transaction
+    // block was open; the implicit one is rolled back all the same).
+    if (!synced_) {
+      send_sql("ROLLBACK");
+      sync();
+    }
   } catch (const pg_error&) {
     // The connection failed; there is nothing left to read.
   }
   // Every statement's results end with a null, the pipeline with the sync's
   // result; a broken connection gives nulls only, hence the bound.
-  for (std::size_t nulls = 0; synced_ && nulls <= names_.size() + 1;) {
+  for (std::size_t nulls = 0; synced_ && !committed_ && nulls <= names_.size() + 1;) {
     PGresult* r = PQgetResult(c_);
     if (!r) {
       ++nulls;
@@ -121,6 +128,26 @@ void pipeline::flush() {
     if ((p.revents & POLLIN) && !PQconsumeInput(c_))
       throw pg_error("pipeline receive: " + trimmed(PQerrorMessage(c_)));
   }
+}
+
+void pipeline::commit() {
+  if (!names_.empty()) throw pg_error("pipeline: a statement's result was not taken");
+  // A statement's results end with a null; a broken connection gives
+  // nulls only, hence the bound.
+  for (int nulls = 0; nulls < 2;) {
+    PGresult* r = PQgetResult(c_);
+    if (!r) {
+      ++nulls;
+      continue;
+    }
+    if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+      PQclear(r);
+      committed_ = true;
+      return;
+    }
+    checked(c_, r, "commit");  // throws for an error, such as a failed commit
+  }
+  throw pg_error("commit: no answer (" + trimmed(PQerrorMessage(c_)) + ")");
 }
 
 result pipeline::next() {

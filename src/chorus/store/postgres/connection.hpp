@@ -87,8 +87,11 @@ class connection {
 
 // libpq's pipeline mode: statements are queued with send(), go to the server
 // together at sync(), and their results are taken in order with next(). The
-// whole pipeline costs one round trip. After the first failed statement the
-// server skips the rest up to the sync (next() throws for each).
+// whole pipeline costs one round trip, and is one transaction without a
+// BEGIN (the extended protocol's implicit block: committed at the sync if
+// every statement succeeded, rolled back otherwise): commit() waits for
+// that. After the first failed statement the server skips the rest up to
+// the sync (next() throws for each).
 class pipeline {
  public:
   explicit pipeline(connection& c);
@@ -110,6 +113,9 @@ class pipeline {
   void sync();
   // The result of the next queued statement; throws pg_error if it failed.
   result next();
+  // After every statement's result: waits for the sync's answer, the
+  // pipeline's transaction committed; throws pg_error if it was not.
+  void commit();
 
  private:
   void send_params(const char* name, const text_params& params);
@@ -118,6 +124,7 @@ class pipeline {
   PGconn* c_;
   std::deque<std::string> names_;  // the statements whose results next() has not taken
   bool synced_ = false;
+  bool committed_ = false;
 };
 
 }  // namespace chorus::store::postgres

@@ -130,12 +130,18 @@ void writer::take(const result& r, leave_op& op) { op.res.left = r.rows() > 0; }
 
 bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads) {
   try {
+    // No BEGIN or COMMIT: the statements of a pipeline, up to its sync,
+    // are one transaction (the extended protocol's implicit block),
+    // committed at the sync if all succeeded and rolled back if one failed
+    // (the rest are skipped). Two statements fewer per batch, of ~5 when
+    // batches are small.
     pipeline p(db_);
-    p.send_sql("BEGIN");
     std::set<std::pair<std::string, std::string>> convs;
     for (auto& op : ops)
       if (auto* a = std::get_if<append_op>(&op)) convs.emplace(a->req.msg.app, a->req.msg.conv);
-    if (!convs.empty()) {
+    // With one conversation there is one lock to take, and no order.
+    bool lock = convs.size() > 1;
+    if (lock) {
       std::vector<std::string> apps, names;
       for (auto& [app, conv] : convs) {
         apps.push_back(app);
@@ -152,23 +158,19 @@ bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors, const re
       auto& [app, user, conv] = k;
       p.send("put_read", app, user, conv, seq);
     }
-    p.send_sql("COMMIT");
     p.sync();
 
     // The results, in the order sent; the first failure throws.
-    p.next();  // BEGIN
-    if (!convs.empty()) p.next();
+    if (lock) p.next();
     for (auto& op : ops) std::visit([&](auto& o) { take(p.next(), o); }, op);
     for (std::size_t i = 0; i < cursors.size() + reads.size(); ++i) p.next();
-    p.next();  // COMMIT
+    p.commit();
     return true;
   } catch (const pg_error& e) {
+    // Rolled back: by the sync after a failed statement, or by the
+    // pipeline's end if it was left before its sync. A lost connection
+    // fails the next batches too until it is back.
     spdlog::error("store: batch of {} writes failed and was rolled back: {}", ops.size(), e.what());
-    try {
-      db_.exec("ROLLBACK");
-    } catch (const pg_error&) {
-      // The connection is gone; the next batch fails too until it returns.
-    }
     for (auto& op : ops)
       std::visit([](auto& o) { o.res = {}; o.res.st = status::error; }, op);
     return false;
