@@ -422,6 +422,40 @@ def test_a_user_moving_to_another_node_gets_the_next_message_live(cluster):
     run(main(), timeout=60)
 
 
+def test_a_sync_right_after_a_cluster_login_is_answered_by_its_settle_round(cluster):
+    """In a cluster a login's settle round reads the store once routes are
+    sure to include the new session; a client's sync before that waits for
+    it and is answered by it (no read of its own), after every push."""
+    a, b = cluster.nodes[1], cluster.nodes[2]
+
+    async def main():
+        sender = await logged_in(a, 1)
+        u2 = None
+        try:
+            for text in ("one", "two", "three"):
+                await sender.sendmsg(text, toUid="2")
+            before = settle_syncs(b)
+            u2 = await logged_in(b, 2)
+            # Stored after the login: pushed live, or by the settle round.
+            seq = (await sender.sendmsg("between", toUid="2"))["convSeq"]
+            # `delivered`: the pushes after the request, "between" if the
+            # settle round brought it (node A routing by its view before the
+            # login), not the three the login's round queued before it.
+            assert await u2.sync() in (0, 1)
+            # The answer came once the settle round had run (the old way,
+            # a read of its own, answered long before it).
+            assert settle_syncs(b) > before
+            contents = [m["content"] for m in u2.pending_messages(conv="d:1|2")]
+            assert contents == ["one", "two", "three", "between"]
+            assert u2.pending_messages(conv="d:1|2")[-1]["convSeq"] == seq
+            # Nothing more comes, and a later sync reads for itself.
+            assert await u2.sync() == 0 and len(u2.pending_messages(conv="d:1|2")) == 4
+        finally:
+            await close_all(sender, u2)
+
+    run(main(), timeout=60)
+
+
 SETTLE_BOUND_MS = 4000  # --presence-cache-ms in the next test: room for its steps, however slow the build
 
 

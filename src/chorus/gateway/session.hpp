@@ -136,6 +136,9 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   // again a moment later (settle_check in session_sync.cpp).
   void settle_check(bool patient = true);
   void settle_later(std::chrono::milliseconds wait, bool patient);
+  // The settle round is over: answers the syncs that waited for it, or, if
+  // a sync round reads on after it (`into_sync`), hands them to that round.
+  void settle_done(bool into_sync);
   // A message read from the store that may be one of this session's
   // sendmsgs still in flight: read before its answer (which makes the inbox
   // know it as its own) reached this shard. Pushed, it would come back to
@@ -176,6 +179,14 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
     std::optional<std::pair<std::string, std::string>> login;
   };
   std::unique_ptr<sync_state> sync_;
+  // In a cluster, from the login until its settle round is over: the
+  // client's syncs meanwhile wait for that round (which reads after them)
+  // instead of reading the store themselves. Allocated only then.
+  struct settle_state {
+    std::vector<sync_state::waiter> waiters;  // count_at: `pushed` when it came
+    std::size_t pushed = 0;                   // messages from the store queued meanwhile
+  };
+  std::unique_ptr<settle_state> settle_;
 
   // Given back whenever it drains.
   boost::container::devector<out_frame> queue_;

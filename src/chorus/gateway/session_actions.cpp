@@ -214,6 +214,12 @@ void session::do_ack(const protocol::request& r) {
 
 void session::do_sync(const protocol::request& r) {
   if (!require_login(r)) return;
+  // In a cluster, right after the login: answered by its settle round
+  // (settle_sync in session_sync.cpp).
+  if (settle_) {
+    if (!r.seq.empty()) settle_->waiters.push_back({r.seq, settle_->pushed});
+    return;
+  }
   start_sync(r.seq);
 }
 
