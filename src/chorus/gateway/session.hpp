@@ -185,6 +185,8 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   struct settle_state {
     std::vector<sync_state::waiter> waiters;  // count_at: `pushed` when it came
     std::size_t pushed = 0;                   // messages from the store queued meanwhile
+    // Its read is on its way: a request now came after it, and reads itself.
+    bool reading = false;
   };
   std::unique_ptr<settle_state> settle_;
 

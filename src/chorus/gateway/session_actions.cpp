@@ -215,8 +215,8 @@ void session::do_ack(const protocol::request& r) {
 void session::do_sync(const protocol::request& r) {
   if (!require_login(r)) return;
   // In a cluster, right after the login: answered by its settle round
-  // (settle_sync in session_sync.cpp).
-  if (settle_) {
+  // (settle_sync in session_sync.cpp), if that has yet to read.
+  if (settle_ && !settle_->reading) {
     if (!r.seq.empty()) settle_->waiters.push_back({r.seq, settle_->pushed});
     return;
   }
