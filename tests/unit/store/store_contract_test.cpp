@@ -100,11 +100,14 @@ std::future<store::leave_result> leave_async(store::store& s, const std::string&
 class batch_gate {
  public:
   explicit batch_gate(store::store& s) {
+    // The callback holds its own copy of the shared state: it may still be
+    // waking up on the writer thread when a released gate is destroyed.
     holder_ = std::thread([this, &s] {
-      s.advance_cursor("101", "gate", "d", core::direct_conv("gate", "keeper"), 1, [this](status) {
-        entered_.set_value();
-        released_.wait();
-      });
+      s.advance_cursor("101", "gate", "d", core::direct_conv("gate", "keeper"), 1,
+                       [this, released = released_](status) {
+                         entered_.set_value();  // the constructor waits for this: `this` is alive
+                         released.wait();
+                       });
     });
     entered_.get_future().wait();
   }
