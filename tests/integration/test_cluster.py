@@ -514,6 +514,55 @@ def test_a_login_gets_what_a_stale_route_missed_by_one_more_sync(cluster_db):
         proxy.stop()
 
 
+def test_a_sync_that_waits_for_the_settle_round_gets_a_conversation_a_stale_route_missed(cluster_db):
+    """A client's sync right after a cluster login waits for the login's
+    settle round. Here a stale route missed the first message of a new
+    conversation, which the settle round cannot place: it hands over to a
+    sync round, and that round answers the client's sync, after the push."""
+    cl = cluster_db
+    proxy = StallingProxy(cl.redis_port).start()
+    flags = ("--presence-cache-ms", str(SETTLE_BOUND_MS), "--node-ttl-ms", "30000")
+    a = cl.start_node(1, redis_port=proxy.port, extra=flags)  # the senders' node, behind the proxy
+    b = cl.start_node(2, extra=flags)
+    cl.wait_mesh()
+    wait_until(lambda: cl.redis_cli("PUBSUB", "NUMSUB", "chorus:presence-changed").split()[-1] == "2", 10,
+               "both nodes to subscribe")
+
+    async def main():
+        sender = await logged_in(a, 1)
+        stranger = await logged_in(a, 4)
+        witness = await logged_in(b, 3)
+        u2 = None
+        try:
+            # Node A routes to user 2, online nowhere, and caches that.
+            await sender.sendmsg("while away", toUid="2")
+            await sender.sendmsg("hello 3", toUid="3")
+            await witness.next_message(conv="d:1|3")
+            proxy.hold()  # node A keeps its entry for user 2 for SETTLE_BOUND_MS
+            u2 = await logged_in(b, 2)
+            assert (await u2.next_message(conv="d:1|2"))["content"] == "while away"
+            wait_until(lambda: cl.presence(2) == {"2"}, 10, "user 2 to be on node B in Redis")
+            settled, synced = settle_syncs(b), b.metrics()["chorus_sync_messages_total"]
+            # A conversation the session does not know, routed to no node.
+            seq = (await stranger.sendmsg("a new conversation", toUid="2"))["convSeq"]
+            delivered = (await u2.call("sync", {}, timeout=SETTLE_BOUND_MS / 1000 + 15))["delivered"]
+            assert delivered == 1
+            assert settle_syncs(b) > settled
+            got = u2.pending_messages(conv="d:2|4")  # pushed before the answer
+            assert [(m["content"], m["convSeq"]) for m in got] == [("a new conversation", seq)]
+            assert b.metrics()["chorus_sync_messages_total"] == synced + 1
+            assert await u2.sync() == 0 and len(u2.pending_messages(conv="d:2|4")) == 1
+        finally:
+            proxy.release()
+            await close_all(sender, stranger, witness, u2)
+
+    try:
+        run(main(), timeout=90)
+    finally:
+        a.stop()
+        proxy.stop()
+
+
 def test_a_node_that_joins_gets_pushes_before_the_next_heartbeat(cluster_db):
     """A node joining the list publishes it: the others route to it at once,
     not one heartbeat later (until then they would not know its address, and
