@@ -34,6 +34,17 @@ void append_rows(const result& r, const std::string& app, std::vector<core::mess
 // looked up in the JSON, not joined: a join planned for a few of them, met
 // with a few thousand (a user in many conversations, times the users of a
 // batch), would compare every pair.
+//
+// Its plan is made once per connection (sync_db_), and so may be made on
+// empty tables (a fresh cluster's first logins) and kept as they grow. So
+// every lookup is one the planner cannot turn into a scan: each request's
+// members, each conversation's start point (with its cursor) and each
+// conversation's messages are LATERAL subqueries, run per row as index
+// lookups by key (OFFSET 0 keeps the first two from being flattened into
+// joins, which a plan for empty tables would make hash joins over whole
+// tables). Planned afresh at every execution instead, it cost PostgreSQL
+// 28% of its time in a recovery of users coming back 64 at a time, where a
+// statement serves one or two syncs.
 const std::string& reader::sync_sql() {
   static const std::string sql =
       std::string(
@@ -43,29 +54,33 @@ const std::string& reader::sync_sql() {
           "  row_number() OVER (PARTITION BY r.i, m.conv ORDER BY x.seq) AS in_conv"
           " FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[], $6::jsonb[])"
           "      WITH ORDINALITY AS r(app, user_id, device, resume, lim, known, i)"
-          " JOIN members m ON m.app=r.app AND m.user_id=r.user_id"
-          " LEFT JOIN cursors cu ON cu.app=m.app AND cu.user_id=m.user_id AND cu.device=r.device AND cu.conv=m.conv"
+          " CROSS JOIN LATERAL (SELECT mb.conv, mb.joined_seq FROM members mb"
+          "     WHERE mb.app=r.app AND mb.user_id=r.user_id OFFSET 0) m"
           " CROSS JOIN LATERAL (SELECT GREATEST(m.joined_seq,"
-          "     COALESCE((r.known ->> m.conv)::bigint, CASE WHEN r.resume THEN cu.seq END, 0)) AS seq) s"
+          "     COALESCE((r.known ->> m.conv)::bigint,"
+          "              CASE WHEN r.resume THEN (SELECT cu.seq FROM cursors cu WHERE cu.app=r.app"
+          "                  AND cu.user_id=r.user_id AND cu.device=r.device AND cu.conv=m.conv) END,"
+          "              0)) AS seq OFFSET 0) s"
           " LEFT JOIN LATERAL (") +
-      select_messages("WHERE app=m.app AND conv=m.conv AND seq>s.seq ORDER BY seq LIMIT r.lim") +
+      select_messages("WHERE app=r.app AND conv=m.conv AND seq>s.seq ORDER BY seq LIMIT r.lim") +
       ") x ON true) t WHERE in_request <= lim OR in_conv = 1 ORDER BY i, c_conv, seq";
   return sql;
 }
 
-// Every statement here is planned at each execution, for the tables as they
-// are then. By default PostgreSQL switches a prepared statement to a generic
-// plan after five executions and keeps it while its estimate looks cheap; one
-// made while the tables were nearly empty (a fresh cluster, the first logins)
-// looked up members through the wrong index, by app alone, and kept doing so
-// as the table grew: 10 s statements in a 100,000-user recovery. Planning
-// costs ~0.2 ms a statement, and a statement serves a whole batch of syncs
-// when they queue up.
+// The other statements are planned at each execution, for the tables as
+// they are then. By default PostgreSQL switches a prepared statement to a
+// generic plan after five executions and keeps it while its estimate looks
+// cheap; one made while the tables were nearly empty (a fresh cluster, the
+// first logins) looked up members through the wrong index, by app alone,
+// and kept doing so as the table grew: 10 s statements in a 100,000-user
+// recovery (the sync statement, before it was made safe to plan once).
 void reader::configure(connection& c) { c.exec("SET plan_cache_mode = force_custom_plan"); }
+void reader::configure_sync(connection& c) { c.exec("SET plan_cache_mode = force_generic_plan"); }
 
-reader::reader(const std::string& conninfo) : db_(conninfo) {
+reader::reader(const std::string& conninfo) : db_(conninfo), sync_db_(conninfo) {
   configure(db_);
-  db_.prepare("sync", sync_sql().c_str());
+  configure_sync(sync_db_);
+  sync_db_.prepare("sync", sync_sql().c_str());
   db_.prepare("before", select_messages("WHERE app=$1 AND conv=$2 AND seq<$3 ORDER BY seq DESC LIMIT $4").c_str());
   db_.prepare("newest", select_messages("WHERE app=$1 AND conv=$2 ORDER BY seq DESC LIMIT 1").c_str());
   db_.prepare("member", "SELECT 1 FROM members WHERE app=$1 AND user_id=$2 AND conv=$3");
@@ -97,7 +112,7 @@ std::vector<sync_result> reader::sync_many(std::span<const sync_request* const> 
       if (auto* had = positions.if_contains(k.conv); !had || had->as_uint64() < k.seq) positions[k.conv] = k.seq;
     known.push_back(boost::json::serialize(positions));
   }
-  auto rows = db_.run("sync", text_array(apps), text_array(users), text_array(devices), text_array(resumes),
+  auto rows = sync_db_.run("sync", text_array(apps), text_array(users), text_array(devices), text_array(resumes),
                       text_array(limits), text_array(known));
   std::vector<sync_result> out(rs.size());
   for (int i = 0; i < rows.rows(); ++i) {

@@ -17,13 +17,16 @@ class reader final : public query_reader {
   members_result room_members(const std::string& app, const std::string& room) override;
   rooms_result rooms(const std::string& app) override;
 
-  // The sync statement, and the session settings every statement here is
-  // planned under (the plan test runs them on a connection of its own).
+  // The sync statement and the settings of the connection it runs on
+  // (planned once), and those of the other statements' connection (planned
+  // at each execution); the plan test runs them on connections of its own.
   static const std::string& sync_sql();
   static void configure(connection& c);
+  static void configure_sync(connection& c);
 
  private:
-  connection db_;
+  connection db_;       // history, conversations, members, rooms
+  connection sync_db_;  // sync: one plan per connection, safe on any table sizes
 };
 
 }  // namespace chorus::store::postgres
