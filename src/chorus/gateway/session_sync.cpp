@@ -38,19 +38,21 @@ void session::start_sync(std::string seq) {
 // stored, but its push is missed, and the login's sync may have read the
 // store before it was committed. So once the write is done and that time has
 // passed, the session reads the store once more (settle_check) and pushes,
-// in order, what it lacks. Nothing of it is kept in the session: the
-// directory's job, the post and a timer made for the wait hold only a weak
-// pointer to it. On a single node nothing happens.
+// in order, what it lacks. The session keeps only `settle_` meanwhile (the
+// syncs that wait for the round); the directory's job, the post and a timer
+// made for the wait hold only a weak pointer to it. On a single node
+// nothing happens.
 //
 // A `sync` the client sends before that round reads (the web app sends one
 // after every login) waits for it and is answered by it: the round reads
 // after the request, so it finds what the request's own read would have,
 // and what a stale route missed until then too. One that comes while the
-// round's read is on its way reads for itself. Reading for the request as well cost
-// a 3-node recovery of 15,000 users 17% of its time (3.66-3.86 s against
-// 3.09-3.16 without the client's sync), a store read per login and often a
-// second round, the settle meeting the request's round. The answer comes
-// up to route_staleness() after the login (0.5 s at the default).
+// round's read is on its way reads for itself. Reading for every request
+// as well cost a 3-node recovery of 15,000 users 17% of its time
+// (3.66-3.86 s against 3.09-3.16 without the client's sync): a store read
+// per login, and often a second round where the settle met the request's.
+// The answer comes up to route_staleness() after the login (0.5 s at the
+// default).
 void session::settle_sync() {
   auto& out = ctx_.chat.out();
   auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(out.route_staleness());
