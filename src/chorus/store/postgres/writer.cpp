@@ -168,8 +168,8 @@ bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors, const re
     return true;
   } catch (const pg_error& e) {
     // Rolled back: by the sync after a failed statement, or by the
-    // pipeline's end if it was left before its sync. A lost connection
-    // fails the next batches too until it is back.
+    // pipeline's end if it was left before its sync. A lost connection is
+    // not opened again: every later batch fails too.
     spdlog::error("store: batch of {} writes failed and was rolled back: {}", ops.size(), e.what());
     for (auto& op : ops)
       std::visit([](auto& o) { o.res = {}; o.res.st = status::error; }, op);
