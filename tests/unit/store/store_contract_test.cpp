@@ -1016,6 +1016,43 @@ TEST(PostgresStore, APipelineCommitsAtItsSyncOrKeepsNothing) {
   (void)s;
 }
 
+// PostgreSQL restarted, or the store's backends ended: libpq keeps a lost
+// connection lost, and every later write and read failed, every login of
+// the node closed 1011, until the node itself restarted. The store opens its
+// connections again: a read at once (it is run again), a write from the
+// next batch on (the one that met the loss fails: its commit is unknown).
+TEST(PostgresStore, AStoreComesBackWhenItsConnectionsAreCut) {
+  if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
+  auto s = create_postgres("reconnect");
+  ASSERT_EQ(append_async(*s, direct_msg("1", "2", "before")).get().msg.seq, 1u);
+  store::postgres::connection c(postgres_conninfo("reconnect"));
+  c.prepare("cut", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                   "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  auto cut = [&] { return c.run("cut").int64(0, 0); };
+  ASSERT_GE(cut(), 3);  // the writer's connection and the reader's two
+
+  store::sync_request q{"101", "2", "d", {}, 10};
+  auto r = wait_for<store::sync_result>([&](auto done) { s->sync(q, done); });
+  ASSERT_EQ(r.st, status::ok);
+  EXPECT_EQ(seqs(r.missed), (std::vector<std::uint64_t>{1}));
+  auto h = wait_for<store::history_result>([&](auto done) {
+    s->history({"101", "1", core::direct_conv("1", "2"), 0, 10}, done);
+  });
+  EXPECT_EQ(h.st, status::ok);
+  EXPECT_EQ(h.messages.size(), 1u);
+
+  auto first = append_async(*s, direct_msg("1", "2", "meets the loss", "m-1")).get();
+  auto again = append_async(*s, direct_msg("1", "2", "meets the loss", "m-1")).get();  // the client's retry
+  ASSERT_EQ(again.st, status::ok);
+  EXPECT_EQ(again.msg.seq, 2u);
+  EXPECT_EQ(again.duplicate, first.st == status::ok);
+  EXPECT_EQ(append_async(*s, direct_msg("2", "1", "after")).get().msg.seq, 3u);
+
+  cut();  // and once more, idle this time
+  EXPECT_EQ(seqs(wait_for<store::sync_result>([&](auto done) { s->sync(q, done); }).missed),
+            (std::vector<std::uint64_t>{1, 2, 3}));
+}
+
 TEST(PostgresStore, TextArraysReachTheServerIntact) {
   if (!std::getenv("CHORUS_TEST_POSTGRES")) GTEST_SKIP() << "CHORUS_TEST_POSTGRES not set (scripts/test sets it)";
   store::postgres::connection c(std::getenv("CHORUS_TEST_POSTGRES"));

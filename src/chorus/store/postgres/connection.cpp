@@ -52,8 +52,31 @@ connection::~connection() { PQfinish(c_); }
 
 void connection::exec(const char* sql) { checked(c_, PQexec(c_, sql), sql); }
 
+void connection::setting(const char* sql) {
+  exec(sql);
+  settings_.emplace_back(sql);
+}
+
 void connection::prepare(const char* name, const char* sql) {
   checked(c_, PQprepare(c_, name, sql, 0, nullptr), name);
+  prepared_.emplace_back(name, sql);
+}
+
+bool connection::reopen_if_lost() {
+  if (usable()) return true;
+  if (PQpipelineStatus(c_) != PQ_PIPELINE_OFF) PQexitPipelineMode(c_);
+  PQsetnonblocking(c_, 0);
+  PQreset(c_);
+  ready_ = false;
+  if (PQstatus(c_) != CONNECTION_OK) return false;
+  try {
+    for (auto& sql : settings_) exec(sql.c_str());
+    for (auto& [name, sql] : prepared_) checked(c_, PQprepare(c_, name.c_str(), sql.c_str(), 0, nullptr), name.c_str());
+  } catch (const pg_error&) {
+    return false;  // tried again next time
+  }
+  ready_ = true;
+  return true;
 }
 
 result connection::run_params(const char* name, const text_params& params) {

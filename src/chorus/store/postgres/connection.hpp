@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace chorus::store::postgres {
@@ -71,7 +72,15 @@ class connection {
   connection& operator=(const connection&) = delete;
 
   void exec(const char* sql);
+  // A session setting (SET ...) and a prepared statement: made now, and
+  // again whenever the connection is opened again.
+  void setting(const char* sql);
   void prepare(const char* name, const char* sql);
+  // A connection lost (PostgreSQL restarted, its backend ended) stays lost
+  // in libpq: this opens it again, with its settings and statements, and
+  // says whether it is usable. Cheap when nothing was lost.
+  bool reopen_if_lost();
+  bool usable() const noexcept { return ready_ && PQstatus(c_) == CONNECTION_OK; }
   // Runs a prepared statement and waits for its result.
   template <class... Args>
   result run(const char* name, const Args&... args) {
@@ -83,6 +92,9 @@ class connection {
   result run_params(const char* name, const text_params& params);
 
   PGconn* c_ = nullptr;
+  std::vector<std::string> settings_;
+  std::vector<std::pair<std::string, std::string>> prepared_;  // name, text
+  bool ready_ = true;  // false: opened again, but its settings or statements failed
 };
 
 // libpq's pipeline mode: statements are queued with send(), go to the server

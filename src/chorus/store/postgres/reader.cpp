@@ -16,6 +16,20 @@ std::string select_messages(const char* tail) {
 void append_rows(const result& r, const std::string& app, std::vector<core::message>& out) {
   for (int i = 0; i < r.rows(); ++i) out.push_back(message_from_row(r, i, app));
 }
+
+// Runs a read on `c`; if the connection was lost (PostgreSQL restarted, its
+// backend ended), opens it again and runs the read once more: a read may
+// run twice, and the first one after the loss would fail otherwise.
+template <class F>
+auto reading(connection& c, F f) {
+  if (!c.reopen_if_lost()) throw pg_error("no connection to PostgreSQL");
+  try {
+    return f();
+  } catch (const pg_error&) {
+    if (c.usable() || !c.reopen_if_lost()) throw;
+    return f();
+  }
+}
 }  // namespace
 
 // Syncs in one statement (one snapshot, one round trip, one executor start
@@ -74,8 +88,8 @@ const std::string& reader::sync_sql() {
 // first logins) looked up members through the wrong index, by app alone,
 // and kept doing so as the table grew: 10 s statements in a 100,000-user
 // recovery (the sync statement, before it was made safe to plan once).
-void reader::configure(connection& c) { c.exec("SET plan_cache_mode = force_custom_plan"); }
-void reader::configure_sync(connection& c) { c.exec("SET plan_cache_mode = force_generic_plan"); }
+void reader::configure(connection& c) { c.setting("SET plan_cache_mode = force_custom_plan"); }
+void reader::configure_sync(connection& c) { c.setting("SET plan_cache_mode = force_generic_plan"); }
 
 reader::reader(const std::string& conninfo) : db_(conninfo), sync_db_(conninfo) {
   configure(db_);
@@ -112,8 +126,10 @@ std::vector<sync_result> reader::sync_many(std::span<const sync_request* const> 
       if (auto* had = positions.if_contains(k.conv); !had || had->as_uint64() < k.seq) positions[k.conv] = k.seq;
     known.push_back(boost::json::serialize(positions));
   }
-  auto rows = sync_db_.run("sync", text_array(apps), text_array(users), text_array(devices), text_array(resumes),
-                      text_array(limits), text_array(known));
+  auto rows = reading(sync_db_, [&] {
+    return sync_db_.run("sync", text_array(apps), text_array(users), text_array(devices), text_array(resumes),
+                        text_array(limits), text_array(known));
+  });
   std::vector<sync_result> out(rs.size());
   for (int i = 0; i < rows.rows(); ++i) {
     auto n = static_cast<std::size_t>(rows.int64(i, 0) - 1);
@@ -133,6 +149,10 @@ std::vector<sync_result> reader::sync_many(std::span<const sync_request* const> 
 }
 
 history_result reader::history(const history_request& r) {
+  return reading(db_, [&] { return history_once(r); });
+}
+
+history_result reader::history_once(const history_request& r) {
   history_result res;
   bool member = core::is_room_conv(r.conv) ? db_.run("member", r.app, r.user, r.conv).rows() > 0
                                            : core::direct_conv_has(r.conv, r.user);
@@ -146,6 +166,10 @@ history_result reader::history(const history_request& r) {
 }
 
 conversations_result reader::conversations(const std::string& app, const std::string& user) {
+  return reading(db_, [&] { return conversations_once(app, user); });
+}
+
+conversations_result reader::conversations_once(const std::string& app, const std::string& user) {
   conversations_result res;
   auto rows = db_.run("summaries", app, user);
   for (int i = 0; i < rows.rows(); ++i) {
@@ -167,14 +191,14 @@ conversations_result reader::conversations(const std::string& app, const std::st
 
 members_result reader::room_members(const std::string& app, const std::string& room) {
   members_result res;
-  auto rows = db_.run("members", app, core::room_conv(room));
+  auto rows = reading(db_, [&] { return db_.run("members", app, core::room_conv(room)); });
   for (int i = 0; i < rows.rows(); ++i) res.users.push_back(rows.text(i, 0));
   return res;
 }
 
 rooms_result reader::rooms(const std::string& app) {
   rooms_result res;
-  auto rows = db_.run("rooms", app);
+  auto rows = reading(db_, [&] { return db_.run("rooms", app); });
   for (int i = 0; i < rows.rows(); ++i)
     res.rooms.push_back({rows.text(i, 0).substr(2), static_cast<std::size_t>(rows.int64(i, 1))});
   return res;

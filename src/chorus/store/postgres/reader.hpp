@@ -25,6 +25,9 @@ class reader final : public query_reader {
   static void configure_sync(connection& c);
 
  private:
+  history_result history_once(const history_request& r);
+  conversations_result conversations_once(const std::string& app, const std::string& user);
+
   connection db_;       // history, conversations, members, rooms
   connection sync_db_;  // sync: one plan per connection, safe on any table sizes
 };

@@ -82,7 +82,7 @@ writer::writer(const std::string& conninfo, unsigned node_id) : db_(conninfo), i
   // Plan each statement once. Left to choose, PostgreSQL kept planning the
   // append afresh at every execution, which cost more than running it; its
   // generic plan uses the same indexes (every lookup is by key).
-  db_.exec("SET plan_cache_mode = force_generic_plan");
+  db_.setting("SET plan_cache_mode = force_generic_plan");
   db_.prepare("lock_conversations", lock_conversations_sql);
   db_.prepare("append", append_sql);
   db_.prepare("join", join_sql);
@@ -130,6 +130,9 @@ void writer::take(const result& r, leave_op& op) { op.res.left = r.rows() > 0; }
 
 bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads) {
   try {
+    // After a lost connection (the batch it failed was reported failed:
+    // whether its commit happened is unknown, so it is not run again).
+    if (!db_.reopen_if_lost()) throw pg_error("no connection to PostgreSQL");
     // No BEGIN or COMMIT: the statements of a pipeline, up to its sync,
     // are one transaction (the extended protocol's implicit block),
     // committed at the sync if all succeeded and rolled back if one failed
@@ -169,7 +172,7 @@ bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors, const re
   } catch (const pg_error& e) {
     // Rolled back: by the sync after a failed statement, or by the
     // pipeline's end if it was left before its sync. A lost connection is
-    // not opened again: every later batch fails too.
+    // opened again by the next batch.
     spdlog::error("store: batch of {} writes failed and was rolled back: {}", ops.size(), e.what());
     for (auto& op : ops)
       std::visit([](auto& o) { o.res = {}; o.res.st = status::error; }, op);
