@@ -456,7 +456,42 @@ def test_a_sync_right_after_a_cluster_login_is_answered_by_its_settle_round(clus
     run(main(), timeout=60)
 
 
-SETTLE_BOUND_MS = 4000  # --presence-cache-ms in the next test: room for its steps, however slow the build
+SETTLE_BOUND_MS = 4000  # --presence-cache-ms in the next tests: room for its steps, however slow the build
+
+
+def stale_route_nodes(cl):
+    """Node A (the senders') reaches Redis through a StallingProxy, node B
+    directly; both subscribed. Returns (a, b, proxy); the caller stops a and
+    the proxy."""
+    proxy = StallingProxy(cl.redis_port).start()
+    # A silent subscription is dropped after --node-ttl-ms: longer than the test.
+    flags = ("--presence-cache-ms", str(SETTLE_BOUND_MS), "--node-ttl-ms", "30000")
+    a = cl.start_node(1, redis_port=proxy.port, extra=flags)
+    b = cl.start_node(2, extra=flags)
+    cl.wait_mesh()
+    # Both nodes' presence subscriptions are up (before it, node A would not cache).
+    wait_until(lambda: cl.redis_cli("PUBSUB", "NUMSUB", "chorus:presence-changed").split()[-1] == "2", 10,
+               "both nodes to subscribe")
+    return a, b, proxy
+
+
+async def log_in_past_a_stale_route(cl, b, proxy, sender, witness):
+    """Node A routes to user 2 (online nowhere) and caches that; then its
+    subscription is held, so it keeps that entry for SETTLE_BOUND_MS, and
+    user 2 logs in on node B. Returns user 2's client, the login's sync done
+    and its presence in Redis."""
+    await sender.sendmsg("while away", toUid="2")
+    # Node A routes in order: once user 3 on node B has this, the routing
+    # above is done and cached.
+    await sender.sendmsg("hello 3", toUid="3")
+    await witness.next_message(conv="d:1|3")
+    # From now on node A hears neither publications nor pongs: its fence
+    # stops, so it keeps using its entry for SETTLE_BOUND_MS.
+    proxy.hold()
+    u2 = await logged_in(b, 2)
+    assert (await u2.next_message(conv="d:1|2"))["content"] == "while away"  # the login's sync
+    wait_until(lambda: cl.presence(2) == {"2"}, 10, "user 2 to be on node B in Redis")
+    return u2
 
 
 def test_a_login_gets_what_a_stale_route_missed_by_one_more_sync(cluster_db):
@@ -464,33 +499,14 @@ def test_a_login_gets_what_a_stale_route_missed_by_one_more_sync(cluster_db):
     new session's settle sync (route_staleness() after its presence write)
     delivers what it missed, without a client sync or another message."""
     cl = cluster_db
-    proxy = StallingProxy(cl.redis_port).start()
-    # A silent subscription is dropped after --node-ttl-ms: longer than the test.
-    flags = ("--presence-cache-ms", str(SETTLE_BOUND_MS), "--node-ttl-ms", "30000")
-    a = cl.start_node(1, redis_port=proxy.port, extra=flags)  # the sender's node, behind the proxy
-    b = cl.start_node(2, extra=flags)
-    cl.wait_mesh()
-    # Both nodes' presence subscriptions are up (before it, node A would not cache).
-    wait_until(lambda: cl.redis_cli("PUBSUB", "NUMSUB", "chorus:presence-changed").split()[-1] == "2", 10,
-               "both nodes to subscribe")
+    a, b, proxy = stale_route_nodes(cl)
 
     async def main():
         sender = await logged_in(a, 1)
         witness = await logged_in(b, 3)
         u2 = None
         try:
-            # Node A routes to user 2, online nowhere, and caches that.
-            await sender.sendmsg("while away", toUid="2")
-            # Node A routes in order: once user 3 on node B has this, the
-            # routing above is done and cached.
-            await sender.sendmsg("hello 3", toUid="3")
-            await witness.next_message(conv="d:1|3")
-            # From now on node A hears neither publications nor pongs: its
-            # fence stops, so it keeps using its entry for SETTLE_BOUND_MS.
-            proxy.hold()
-            u2 = await logged_in(b, 2)
-            assert (await u2.next_message(conv="d:1|2"))["content"] == "while away"  # the login's sync
-            wait_until(lambda: cl.presence(2) == {"2"}, 10, "user 2 to be on node B in Redis")
+            u2 = await log_in_past_a_stale_route(cl, b, proxy, sender, witness)
             received, synced = peer_received(b), b.metrics()["chorus_sync_messages_total"]
             seq = (await sender.sendmsg("routed by a stale entry", toUid="2"))["convSeq"]
             # No client sync, no other message: the settle sync brings it.
@@ -520,13 +536,7 @@ def test_a_sync_that_waits_for_the_settle_round_gets_a_conversation_a_stale_rout
     conversation, which the settle round cannot place: it hands over to a
     sync round, and that round answers the client's sync, after the push."""
     cl = cluster_db
-    proxy = StallingProxy(cl.redis_port).start()
-    flags = ("--presence-cache-ms", str(SETTLE_BOUND_MS), "--node-ttl-ms", "30000")
-    a = cl.start_node(1, redis_port=proxy.port, extra=flags)  # the senders' node, behind the proxy
-    b = cl.start_node(2, extra=flags)
-    cl.wait_mesh()
-    wait_until(lambda: cl.redis_cli("PUBSUB", "NUMSUB", "chorus:presence-changed").split()[-1] == "2", 10,
-               "both nodes to subscribe")
+    a, b, proxy = stale_route_nodes(cl)
 
     async def main():
         sender = await logged_in(a, 1)
@@ -534,14 +544,7 @@ def test_a_sync_that_waits_for_the_settle_round_gets_a_conversation_a_stale_rout
         witness = await logged_in(b, 3)
         u2 = None
         try:
-            # Node A routes to user 2, online nowhere, and caches that.
-            await sender.sendmsg("while away", toUid="2")
-            await sender.sendmsg("hello 3", toUid="3")
-            await witness.next_message(conv="d:1|3")
-            proxy.hold()  # node A keeps its entry for user 2 for SETTLE_BOUND_MS
-            u2 = await logged_in(b, 2)
-            assert (await u2.next_message(conv="d:1|2"))["content"] == "while away"
-            wait_until(lambda: cl.presence(2) == {"2"}, 10, "user 2 to be on node B in Redis")
+            u2 = await log_in_past_a_stale_route(cl, b, proxy, sender, witness)
             settled, synced = settle_syncs(b), b.metrics()["chorus_sync_messages_total"]
             # A conversation the session does not know, routed to no node.
             seq = (await stranger.sendmsg("a new conversation", toUid="2"))["convSeq"]

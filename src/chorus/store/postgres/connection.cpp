@@ -58,8 +58,12 @@ void connection::setting(const char* sql) {
 }
 
 void connection::prepare(const char* name, const char* sql) {
-  checked(c_, PQprepare(c_, name, sql, 0, nullptr), name);
+  prepare_now(name, sql);
   prepared_.emplace_back(name, sql);
+}
+
+void connection::prepare_now(const char* name, const char* sql) {
+  checked(c_, PQprepare(c_, name, sql, 0, nullptr), name);
 }
 
 bool connection::reopen_if_lost() {
@@ -71,7 +75,7 @@ bool connection::reopen_if_lost() {
   if (PQstatus(c_) != CONNECTION_OK) return false;
   try {
     for (auto& sql : settings_) exec(sql.c_str());
-    for (auto& [name, sql] : prepared_) checked(c_, PQprepare(c_, name.c_str(), sql.c_str(), 0, nullptr), name.c_str());
+    for (auto& [name, sql] : prepared_) prepare_now(name.c_str(), sql.c_str());
   } catch (const pg_error&) {
     return false;  // tried again next time
   }
@@ -102,18 +106,7 @@ pipeline::~pipeline() {
   } catch (const pg_error&) {
     // The connection failed; there is nothing left to read.
   }
-  // Every statement's results end with a null, the pipeline with the sync's
-  // result; a broken connection gives nulls only, hence the bound.
-  for (std::size_t nulls = 0; synced_ && !committed_ && nulls <= names_.size() + 1;) {
-    PGresult* r = PQgetResult(c_);
-    if (!r) {
-      ++nulls;
-      continue;
-    }
-    auto st = PQresultStatus(r);
-    PQclear(r);
-    if (st == PGRES_PIPELINE_SYNC) break;
-  }
+  if (synced_ && !ended_) read_to_sync(false);
   PQexitPipelineMode(c_);
   PQsetnonblocking(c_, 0);
 }
@@ -155,9 +148,13 @@ void pipeline::flush() {
 
 void pipeline::commit() {
   if (!names_.empty()) throw pg_error("pipeline: a statement's result was not taken");
-  // A statement's results end with a null; a broken connection gives
-  // nulls only, hence the bound.
-  for (int nulls = 0; nulls < 2;) {
+  if (!read_to_sync(true)) throw pg_error("commit: no answer (" + trimmed(PQerrorMessage(c_)) + ")");
+}
+
+bool pipeline::read_to_sync(bool check) {
+  // Every statement's results end with a null, the pipeline with the sync's
+  // result; a broken connection gives nulls only, hence the bound.
+  for (std::size_t nulls = 0; nulls <= names_.size() + 1;) {
     PGresult* r = PQgetResult(c_);
     if (!r) {
       ++nulls;
@@ -165,12 +162,15 @@ void pipeline::commit() {
     }
     if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
       PQclear(r);
-      committed_ = true;
-      return;
+      ended_ = true;
+      return true;
     }
-    checked(c_, r, "commit");  // throws for an error, such as a failed commit
+    if (check)
+      checked(c_, r, "commit");  // throws for an error, such as a failed commit
+    else
+      PQclear(r);
   }
-  throw pg_error("commit: no answer (" + trimmed(PQerrorMessage(c_)) + ")");
+  return false;
 }
 
 result pipeline::next() {

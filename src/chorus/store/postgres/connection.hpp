@@ -90,6 +90,7 @@ class connection {
  private:
   friend class pipeline;
   result run_params(const char* name, const text_params& params);
+  void prepare_now(const char* name, const char* sql);
 
   PGconn* c_ = nullptr;
   std::vector<std::string> settings_;
@@ -132,11 +133,14 @@ class pipeline {
  private:
   void send_params(const char* name, const text_params& params);
   void flush();
+  // Reads what is left up to the sync's result; true once read. With
+  // `check`, an error result throws (a failed commit).
+  bool read_to_sync(bool check);
 
   PGconn* c_;
   std::deque<std::string> names_;  // the statements whose results next() has not taken
   bool synced_ = false;
-  bool committed_ = false;
+  bool ended_ = false;  // the sync's result has been read
 };
 
 }  // namespace chorus::store::postgres
