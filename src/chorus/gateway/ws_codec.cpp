@@ -48,6 +48,12 @@ std::optional<std::string> accept_key(std::string_view key) {
   return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
 }
 
+std::string client_key(std::span<const unsigned char, 16> nonce) {
+  unsigned char out[4 * ((16 + 2) / 3) + 1];
+  int n = EVP_EncodeBlock(out, nonce.data(), 16);
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
+
 bool valid_utf8(std::string_view s) noexcept {
   auto p = reinterpret_cast<const unsigned char*>(s.data());
   auto end = p + s.size();
@@ -101,6 +107,19 @@ std::size_t frame_header(std::uint8_t* out, opcode op, std::uint64_t size) noexc
   return 10;
 }
 
+void append_client_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t key) {
+  std::uint8_t head[max_header + 4];
+  auto n = frame_header(head, op, payload.size());
+  head[1] |= 0x80;
+  unsigned char k[4];
+  std::memcpy(k, &key, 4);
+  std::memcpy(head + n, k, 4);
+  out.append(reinterpret_cast<const char*>(head), n + 4);
+  auto start = out.size();
+  out.append(payload);
+  unmask(out.data() + start, payload.size(), k);  // XOR: masking and unmasking are one
+}
+
 std::string control_frame(opcode op, std::string_view payload) {
   payload = payload.substr(0, 125);
   std::uint8_t head[max_header];
@@ -146,7 +165,9 @@ reader::result reader::next(std::span<char> in) {
   unsigned op = b[0] & 0x0F;
   if (b[0] & 0x70) return fail(close_protocol_error, "reserved bits set (no extension was agreed)");
   if (op > 0xA || (op > 0x2 && op < 0x8)) return fail(close_protocol_error, "unknown opcode");
-  if (!(b[1] & 0x80)) return fail(close_protocol_error, "client frames must be masked");
+  bool masked = b[1] & 0x80;
+  if (masked == client_)
+    return fail(close_protocol_error, client_ ? "server frames must not be masked" : "client frames must be masked");
   bool control = op & 0x8;
   std::uint64_t len = b[1] & 0x7F;
   if (control && (!fin || len > 125))
@@ -173,10 +194,10 @@ reader::result reader::next(std::span<char> in) {
     if (len > max - std::min(so_far, max)) return fail(close_too_big, "message too big");
   }
   const unsigned char* key = b + header;
-  header += 4;
+  if (masked) header += 4;
   if (in.size() < header + len) return r;
   char* payload = in.data() + header;
-  unmask(payload, len, key);
+  if (masked) unmask(payload, len, key);
   std::string_view data(payload, len);
   r.consumed = header + len;
   switch (static_cast<opcode>(op)) {

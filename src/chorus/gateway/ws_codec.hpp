@@ -1,8 +1,9 @@
-// The server side of RFC 6455 as pure functions and one small state machine,
-// with no I/O: the accept key of the upgrade, frame headers for what the
-// server sends, and a reader that turns the client's bytes into messages and
-// control frames, enforcing the RFC's rules (masking, reserved bits, control
-// frame limits, fragmentation, close codes, UTF-8 of text) and our size limit.
+// RFC 6455 as pure functions and one small state machine, with no I/O: the
+// accept key of the upgrade, frame headers for what the server sends (and
+// masked frames for a client: chorus-bench), and a reader that turns the
+// peer's bytes into messages and control frames, enforcing the RFC's rules
+// (masking, reserved bits, control frame limits, fragmentation, close codes,
+// UTF-8 of text) and our size limit.
 //
 // Why by hand and not Beast's websocket::stream: Beast's stream carries ~2.6
 // KiB per connection (a 1.5 KiB read buffer inside the stream, a timer, the
@@ -37,6 +38,9 @@ inline constexpr std::uint16_t close_too_big = 1009;
 // the base64 of 16 bytes (RFC 6455 4.2.1).
 std::optional<std::string> accept_key(std::string_view client_key);
 
+// A client's Sec-WebSocket-Key: the base64 of 16 (random) bytes.
+std::string client_key(std::span<const unsigned char, 16> nonce);
+
 // Whether `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool valid_utf8(std::string_view s) noexcept;
 
@@ -50,7 +54,15 @@ std::string control_frame(opcode op, std::string_view payload);
 // boundary); for close_no_status, a close frame with no payload.
 std::string close_frame(std::uint16_t code, std::string_view reason);
 
-// Reads frames from the bytes a client sent. Feed it the unread bytes; it
+// Appends a final frame of `op` carrying `payload`, masked with `key` as a
+// client must send it (RFC 6455 5.3).
+void append_client_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t key);
+
+// Which end of the connection reads: a server reads masked frames only, a
+// client unmasked ones only (RFC 6455 5.1).
+enum class role : std::uint8_t { server, client };
+
+// Reads frames from the bytes the peer sent. Feed it the unread bytes; it
 // parses at most one frame per call, unmasking in place.
 class reader {
  public:
@@ -75,7 +87,8 @@ class reader {
     const char* reason = "";  // for fail
   };
 
-  explicit reader(std::uint32_t max_message) noexcept : max_message_(max_message) {}
+  explicit reader(std::uint32_t max_message, role r = role::server) noexcept
+      : max_message_(max_message), client_(r == role::client) {}
   result next(std::span<char> in);
   // Heap memory held for a fragmented message in progress.
   std::size_t held() const noexcept { return fragments_ ? fragments_->capacity() : 0; }
@@ -85,6 +98,7 @@ class reader {
 
   std::unique_ptr<std::string> fragments_;  // a fragmented message being put together
   std::uint32_t max_message_;
+  bool client_;
   bool in_message_ = false;
   bool message_binary_ = false;
   bool release_fragments_ = false;  // the last result pointed into fragments_

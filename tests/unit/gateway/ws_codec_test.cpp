@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,16 @@ std::vector<parsed> feed(ws::reader& r, std::string bytes) {
 
 TEST(WsCodec, AcceptKeyOfTheRfcExample) {
   EXPECT_EQ(ws::accept_key("dGhlIHNhbXBsZSBub25jZQ==").value(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+TEST(WsCodec, AClientKeyIsTheBase64OfItsNonceAndHasAnAcceptKey) {
+  // RFC 6455 1.3's example: the nonce "the sample nonce".
+  std::string_view sample = "the sample nonce";
+  unsigned char nonce[16];
+  std::memcpy(nonce, sample.data(), 16);
+  auto key = ws::client_key(nonce);
+  EXPECT_EQ(key, "dGhlIHNhbXBsZSBub25jZQ==");
+  EXPECT_EQ(ws::accept_key(key).value(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 }
 
 TEST(WsCodec, AcceptKeyRefusesMalformedKeys) {
@@ -261,4 +272,53 @@ TEST(WsCodec, OversizeIsRefusedFromTheHeaderAlone) {
   auto ok = feed(r3, client_frame(0x1, std::string(600, 'x'), false) + client_frame(0x0, std::string(400, 'x')));
   EXPECT_EQ(ok.back().what, kind::message);
   EXPECT_EQ(ok.back().payload.size(), 1000u);
+}
+
+TEST(WsCodec, AClientFrameIsMaskedAndReadsBackAtTheServer) {
+  for (std::size_t n : {0u, 5u, 125u, 126u, 65536u}) {
+    std::string text(n, 'q');
+    for (std::size_t i = 0; i < n; ++i) text[i] = static_cast<char>('a' + i % 26);
+    std::string out = "prefix";
+    ws::append_client_frame(out, ws::opcode::text, text, 0x44332211u);
+    ASSERT_EQ(out.substr(0, 6), "prefix");
+    std::string f = out.substr(6);
+    // The same bytes a browser would send with that key.
+    EXPECT_EQ(f, client_frame(0x1, text)) << n;
+    ws::reader r(1 << 20);
+    auto got = feed(r, f);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].what, kind::message);
+    EXPECT_EQ(got[0].payload, text);
+  }
+}
+
+TEST(WsCodec, AClientReadsUnmaskedServerFramesAndRefusesMaskedOnes) {
+  ws::reader client(1024, ws::role::client);
+  std::uint8_t head[ws::max_header];
+  auto h = ws::frame_header(head, ws::opcode::text, 5);
+  std::string f(reinterpret_cast<const char*>(head), h);
+  f += "hello";
+  auto close = ws::close_frame(1008, "policy");
+  auto out = feed(client, f + ws::control_frame(ws::opcode::ping, "p") + f + close);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].what, kind::message);
+  EXPECT_EQ(out[0].payload, "hello");
+  EXPECT_EQ(out[1].what, kind::ping);
+  EXPECT_EQ(out[2].payload, "hello");
+  EXPECT_EQ(out[3].what, kind::close);
+  EXPECT_EQ(out[3].code, 1008);
+  EXPECT_EQ(out[3].payload, "policy");
+
+  // A server must not mask; a client fails the connection if it does.
+  ws::reader client2(1024, ws::role::client);
+  auto bad = feed(client2, client_frame(0x1, "hi"));
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0].what, kind::fail);
+  EXPECT_EQ(bad[0].code, ws::close_protocol_error);
+  // And the client's own rules still hold: invalid UTF-8 in a text frame.
+  ws::reader client3(1024, ws::role::client);
+  h = ws::frame_header(head, ws::opcode::text, 2);
+  auto bad_text = feed(client3, std::string(reinterpret_cast<const char*>(head), h) + "\xFF\xFE");
+  ASSERT_EQ(bad_text.size(), 1u);
+  EXPECT_EQ(bad_text[0].code, ws::close_bad_payload);
 }
