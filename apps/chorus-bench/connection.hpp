@@ -1,7 +1,7 @@
 // One client WebSocket connection to chorusd: TCP connect (optionally from a
 // chosen loopback source address), the upgrade, a single-writer send queue
-// and a read loop handing each text frame to a callback. The Beast code lives
-// in connection.cpp only. Used only from the thread running its io_context.
+// and a read loop handing each text frame to a callback. Beast (the HTTP of the
+// upgrade) lives in connection.cpp only. Used only from the thread running its io_context.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -52,7 +52,7 @@ struct user {
 
 struct progress {
   std::atomic<std::uint64_t> logged_in{0}, login_failed{0}, sent{0}, answered{0}, errors{0},
-      delivered{0}, expected{0}, done{0}, closed{0}, pacers_done{0}, timeouts{0};
+      expected{0}, done{0}, closed{0}, pacers_done{0}, timeouts{0};
 };
 
 class engine {
@@ -76,6 +76,8 @@ class engine {
   bool own_pushes_expected = true;
 
   int shards() const { return static_cast<int>(ios_.size()); }
+  // Messages delivered in order so far, over all shards (counted per shard).
+  std::uint64_t delivered() const;
   results& stats(int shard) { return stats_[static_cast<std::size_t>(shard)]; }
 
   void start();

@@ -41,7 +41,7 @@ results run_messages(const config& c, const ready_fn& ready, engine& e, plan& p,
   if (!e.wait("send", [&] { return e.prog.pacers_done >= shards; }, c.duration_s + 5)) ++timeouts;
   double send_s = static_cast<double>(now_us() - send_t0) / 1e6;
   e.wait("drain", [&] {
-    return e.prog.answered >= e.prog.sent && e.prog.delivered >= e.prog.expected;
+    return e.prog.answered >= e.prog.sent && e.delivered() >= e.prog.expected;
   }, c.drain_s, false);
   double run_s = static_cast<double>(now_us() - send_t0) / 1e6;
 

@@ -110,6 +110,19 @@ def test_recover(chorus, bench_binary, tmp_path):
     assert c["not_caught_up"] == 0
 
 
+def test_a_close_from_the_server_is_reported_with_its_code(chorus, bench_binary, tmp_path):
+    """The tool reads the server's close frame: frames over the server's
+    limit close every sender with 1009, and the run says so and fails."""
+    srv = chorus(*BENCH_FLAGS, "--max-message-bytes", "100", "--max-frame-bytes", "1200")
+    proc, result = run_bench(bench_binary, srv, tmp_path, "direct", "--pairs", "2", "--rate", "20",
+                             "--duration", "1", "--size", "2000", "--drain", "1")
+    c = result["counters"]
+    assert c["closed_by_server"] == 2, proc.stderr
+    assert "closed by server: 1009" in proc.stderr
+    assert c.get("acked", 0) == 0
+    assert proc.returncode != 0
+
+
 def test_refuses_a_non_loopback_target(bench_binary):
     proc = subprocess.run([bench_binary, "connect", "--host", "192.0.2.1"], capture_output=True, text=True,
                           timeout=10)

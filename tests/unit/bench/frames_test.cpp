@@ -86,6 +86,26 @@ TEST(Frames, ScansAMessagePush) {
   EXPECT_EQ(content_time_us(i.content), 987654);
 }
 
+TEST(Frames, ScansAMessagePushInAnotherKeyOrder) {
+  // Not the layout encode.cpp writes: the scanner searches instead.
+  std::string frame =
+      R"({"code":200,"msg":"success","data":{"action":"sendmsg","msgId":"1","content":"55 x","to":"b",)"
+      R"("from":"a","conv":"d:a|b","appId":"101","convSeq":12}})";
+  auto i = scan_frame(frame);
+  EXPECT_EQ(i.k, frame_info::kind::message);
+  EXPECT_EQ(i.from, "a");
+  EXPECT_EQ(i.conv, "d:a|b");
+  EXPECT_EQ(i.conv_seq, 12);
+  EXPECT_EQ(content_time_us(i.content), 55);
+  // And with the envelope's keys in another order.
+  std::string other = R"({"code":200,"data":{"action":"sendmsg","content":"66","from":"c","conv":"r:1","convSeq":3},"msg":"ok"})";
+  i = scan_frame(other);
+  EXPECT_EQ(i.k, frame_info::kind::message);
+  EXPECT_EQ(i.from, "c");
+  EXPECT_EQ(i.conv, "r:1");
+  EXPECT_EQ(i.conv_seq, 3);
+}
+
 TEST(Frames, EventsAreNotMessages) {
   boost::json::object f;
   f["from"] = "a";
