@@ -291,6 +291,9 @@ def test_one_to_one_across_nodes_reaches_only_the_nodes_of_its_users(cluster):
             assert peer_received(c) == before
             # Routing asked Redis where user 2 is (and counted it).
             assert a.metrics()["chorus_redis_commands_total"] > 0
+            # A's deliveries left in batches: at least one, never more than deliveries.
+            m = a.metrics()
+            assert 0 < m["chorus_peer_batches_sent_total"] <= m["chorus_peer_deliveries_sent_total"]
         finally:
             await close_all(u1, u2)
 

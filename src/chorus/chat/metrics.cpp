@@ -42,6 +42,8 @@ metrics::metrics()
       store_failed_batches(counter(*registry_, "chorus_store_failed_batches_total", "Store transactions rolled back.")),
       peer_deliveries_sent(counter(*registry_, "chorus_peer_deliveries_sent_total",
                                    "Deliveries sent to other nodes over gRPC.")),
+      peer_batches_sent(counter(*registry_, "chorus_peer_batches_sent_total",
+                                "Batches (stream messages) that carried them to other nodes.")),
       peer_deliveries_received(counter(*registry_, "chorus_peer_deliveries_received_total",
                                        "Deliveries received from other nodes over gRPC.")),
       peer_send_failures(counter(*registry_, "chorus_peer_send_failures_total",

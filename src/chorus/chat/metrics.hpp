@@ -44,6 +44,7 @@ class metrics {
   prometheus::Counter& accept_errors;
   prometheus::Counter& store_failed_batches;
   prometheus::Counter& peer_deliveries_sent;      // to other nodes (cluster)
+  prometheus::Counter& peer_batches_sent;         // the gRPC messages that carried them
   prometheus::Counter& peer_deliveries_received;  // from other nodes
   prometheus::Counter& peer_send_failures;        // deliveries dropped on the way to a peer
   prometheus::Counter& redis_commands;            // sent by the cluster's directory

@@ -129,6 +129,7 @@ class peer_link {
       }
       if (ok) {
         metrics_.peer_deliveries_sent.Increment(batch.deliveries_size());
+        metrics_.peer_batches_sent.Increment();
         stream_worked = true;
         failing = false;
         continue;
