@@ -6,9 +6,9 @@
 // stream that had worked is retried once on a new stream (the peer may have
 // restarted); failing again, the batch is dropped and the next batch opens
 // another stream: the store has every message and the recipients' sync
-// recovers it. `peer_server` reads each
-// stream on one of gRPC's threads and posts the batches to the local shards
-// through `local`, never locking the hot path.
+// recovers it. `peer_server` reads every
+// stream on one thread of its own (gRPC's asynchronous API) and posts the
+// batches to the local shards through `local`, never locking the hot path.
 #pragma once
 
 #include "chorus/chat/delivery.hpp"
