@@ -3,7 +3,9 @@
 // a one-to-one message or event only to the nodes holding one of its two
 // users (never to every node), a room's messages and every membership change
 // to every live node (the first step: rooms are not yet tracked per node).
-// Called on the store's writer thread; routing runs on the directory's.
+// Called on the store's writer thread (messages) and the shards (events);
+// a route the presence cache knows is taken on that thread, others on the
+// directory's (directory::nodes_of).
 #pragma once
 
 #include "chorus/chat/delivery.hpp"

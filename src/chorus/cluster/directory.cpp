@@ -88,9 +88,12 @@ void directory::start_watch() {
     // fresh only once this subscription's first pong is in.
     auto gen = ++watch_gen_;
     submit([this, gen](redisContext* c) {
-      cache_.clear();
-      cache_.unfence();
-      trusted_gen_ = gen;
+      {
+        std::lock_guard lock(cache_mu_);
+        cache_.clear();
+        cache_.unfence();
+        trusted_gen_ = gen;
+      }
       // A node that joined while this node was not listening said so unheard.
       if (c) refresh_nodes(c);
     });
@@ -101,17 +104,25 @@ void directory::start_watch() {
     // watch's thread is the only one to change it.
     auto gen = watch_gen_.load();
     submit([this, gen, sent_ms](redisContext*) {
+      std::lock_guard lock(cache_mu_);
       if (gen == trusted_gen_) cache_.fence(sent_ms);
     });
   };
   cb.lost = [this] { ++watch_gen_; };  // untrusted at once, before any job runs
   cb.changed = [this](std::string_view payload) {
-    if (payload == changed_all) return submit([this](redisContext*) { cache_.clear(); });
+    if (payload == changed_all)
+      return submit([this](redisContext*) {
+        std::lock_guard lock(cache_mu_);
+        cache_.clear();
+      });
     if (payload == changed_nodes)
       return submit([this](redisContext* c) {
         if (c) refresh_nodes(c);
       });
-    submit([this, k = std::string(payload)](redisContext*) { cache_.drop(k); });
+    submit([this, k = std::string(payload)](redisContext*) {
+      std::lock_guard lock(cache_mu_);
+      cache_.drop(k);
+    });
   };
   presence_watch::timing t;
   t.retry = std::chrono::milliseconds(opt_.heartbeat_ms);
@@ -184,42 +195,94 @@ void directory::after_pending(std::function<void()> done) {
   });
 }
 
+// Every routing job ends with this: the count of those queued, which
+// decides whether the next route may be taken on its caller's thread.
+struct directory::route_done {
+  std::atomic<int>& queued;
+  ~route_done() { queued.fetch_sub(1, std::memory_order_release); }
+};
+
 void directory::nodes_of(std::string app, std::vector<std::string> users,
                          std::function<void(const std::vector<unsigned>&)> done) {
   // Taken now, just after the delivery's commit: the cache answers only if
   // every change published more than the bound before this has been
   // dropped (presence_cache::fresh), however long the job waits in the queue.
   auto handed_over = core::steady_ms();
+  // The cache answers on the caller's thread, without a hop to the Redis
+  // thread, unless a route is queued there: it must be sent first (a
+  // conversation's deliveries reach a peer in commit order).
+  if (routes_queued_.load(std::memory_order_acquire) == 0) {
+    std::vector<unsigned> out;
+    if (route_from_cache(app, users, handed_over, out)) return done(out);
+  }
+  routes_queued_.fetch_add(1, std::memory_order_acq_rel);
   submit([this, handed_over, app = std::move(app), users = std::move(users), done = std::move(done)](redisContext* c) {
+    route_done counted{routes_queued_};
     auto live = live_ids();
     if (!c) return done(live);
-    bool cached = cache_trusted();
-    bool stale = cached && !cache_.fresh(handed_over);
+    bool cached, stale;
+    {
+      std::lock_guard lock(cache_mu_);
+      cached = cache_trusted();
+      stale = cached && !cache_.fresh(handed_over);
+    }
     std::vector<unsigned> out, fetched;
     for (auto& u : users) {
-      const std::vector<unsigned>* ids = cached ? cache_.find(app, u, handed_over) : nullptr;
-      if (!ids) {
+      fetched.clear();
+      bool found = false;
+      if (cached) {
+        std::lock_guard lock(cache_mu_);
+        if (auto* ids = cache_.find(app, u, handed_over)) {
+          fetched = *ids;
+          found = true;
+        }
+      }
+      if (!found) {
         if (stale) stale_lookups_.Increment();
         auto r = command(c, "SMEMBERS %s", presence_key(app, u).c_str());
         if (!r) return done(live);  // the connection failed: route everywhere
         if (r->type != REDIS_REPLY_ARRAY) continue;
-        fetched.clear();
         for (std::size_t i = 0; i < r->elements; ++i)
           fetched.push_back(static_cast<unsigned>(std::strtoul(r->element[i]->str, nullptr, 10)));
-        if (cached) cache_.put(app, u, fetched);
-        ids = &fetched;
+        if (cached) {
+          std::lock_guard lock(cache_mu_);
+          cache_.put(app, u, fetched);
+        }
       }
-      // Nodes are filtered here, not when cached: the live list changes every heartbeat.
-      for (auto id : *ids)
-        if (std::find(live.begin(), live.end(), id) != live.end() && std::find(out.begin(), out.end(), id) == out.end())
-          out.push_back(id);
+      add_live(fetched, live, out);
     }
     done(out);
   });
 }
 
+bool directory::route_from_cache(const std::string& app, const std::vector<std::string>& users,
+                                 std::int64_t handed_over, std::vector<unsigned>& out) {
+  auto live = live_ids();
+  std::lock_guard lock(cache_mu_);
+  if (!cache_trusted()) return false;
+  for (auto& u : users) {
+    auto* ids = cache_.find(app, u, handed_over);
+    if (!ids) return false;
+    add_live(*ids, live, out);
+  }
+  return true;
+}
+
+// Nodes are filtered here, not when cached: the live list changes every heartbeat.
+void directory::add_live(const std::vector<unsigned>& ids, const std::vector<unsigned>& live,
+                         std::vector<unsigned>& out) {
+  for (auto id : ids)
+    if (std::find(live.begin(), live.end(), id) != live.end() && std::find(out.begin(), out.end(), id) == out.end())
+      out.push_back(id);
+}
+
 void directory::all_nodes(std::function<void(const std::vector<unsigned>&)> done) {
-  submit([this, done = std::move(done)](redisContext*) { done(live_ids()); });
+  if (routes_queued_.load(std::memory_order_acquire) == 0) return done(live_ids());
+  routes_queued_.fetch_add(1, std::memory_order_acq_rel);
+  submit([this, done = std::move(done)](redisContext*) {
+    route_done counted{routes_queued_};
+    done(live_ids());
+  });
 }
 
 std::vector<unsigned> directory::live_ids() const {
@@ -264,7 +327,10 @@ bool directory::ensure_connected() {
   }
   redisSetTimeout(ctx_, tv);
   // What was cached before may have changed unseen while we were away.
-  cache_.clear();
+  {
+    std::lock_guard lock(cache_mu_);
+    cache_.clear();
+  }
   // Redis may have restarted empty: announce who is here again, and make
   // the other nodes forget what they cached meanwhile.
   auto online = online_users_();

@@ -99,11 +99,15 @@ class directory {
   // been carried out (user_online: its SADD and PUBLISH have been answered),
   // or found Redis down.
   void after_pending(std::function<void()> done);
-  // Runs `job` on the Redis thread with the ids of the live nodes that hold
-  // any of `users` (of `app`), or with all live nodes if Redis cannot say.
+  // Runs `job` with the ids of the live nodes that hold any of `users` (of
+  // `app`), or with all live nodes if Redis cannot say: on the caller's
+  // thread when the presence cache knows every one of them and no route is
+  // queued, else on the Redis thread. Either way, the jobs of one caller's
+  // thread run in the order of its calls.
   void nodes_of(std::string app, std::vector<std::string> users,
                 std::function<void(const std::vector<unsigned>&)> job);
-  // Runs `job` on the Redis thread with every live node but this one.
+  // Runs `job` with every live node but this one (on the caller's thread
+  // unless a route is queued, as above).
   void all_nodes(std::function<void(const std::vector<unsigned>&)> job);
 
   // How long after a user's presence change was published a delivery (by
@@ -136,7 +140,13 @@ class directory {
   void drop_connection(const char* why);
   void announce(redisContext* c, const std::string& app, const std::string& user);
   void start_watch();
-  bool cache_trusted() const;
+  bool cache_trusted() const;  // under cache_mu_
+  struct route_done;
+  // The route from the cache alone, if it knows every user (under cache_mu_).
+  bool route_from_cache(const std::string& app, const std::vector<std::string>& users, std::int64_t handed_over,
+                        std::vector<unsigned>& out);
+  static void add_live(const std::vector<unsigned>& ids, const std::vector<unsigned>& live,
+                       std::vector<unsigned>& out);
   struct reply_deleter {
     void operator()(redisReply* r) const noexcept;
   };
@@ -175,7 +185,12 @@ class directory {
   // after_pending() callbacks waiting for those replies (run by drain(), and
   // at the end of each wake-up whatever became of them).
   std::vector<std::function<void()>> answered_;
-  presence_cache cache_;         // the Redis thread's only
+  // The presence cache: changed on the Redis thread only, read by routes
+  // taken on their callers' threads too (nodes_of), all under cache_mu_.
+  mutable std::mutex cache_mu_;
+  presence_cache cache_;
+  // Routing jobs queued on the Redis thread and not yet run to their end.
+  std::atomic<int> routes_queued_{0};
   // The key TTL refresh (the Redis thread's only): users still to refresh
   // in this round, and when the next round starts (steady ms).
   std::vector<std::pair<std::string, std::string>> ttl_refresh_;
@@ -184,7 +199,7 @@ class directory {
   // cache is trusted while it equals trusted_gen_, the generation whose
   // subscription emptied the cache (set on the Redis thread).
   std::atomic<std::uint64_t> watch_gen_{0};
-  std::uint64_t trusted_gen_ = ~std::uint64_t{0};
+  std::uint64_t trusted_gen_ = ~std::uint64_t{0};  // under cache_mu_
   std::thread thread_;
   std::unique_ptr<presence_watch> watch_;  // after thread_: its callbacks queue jobs
 };

@@ -14,7 +14,8 @@
 // Redis. So a route misses only changes published at most `bound` before its
 // delivery was handed over (docs/cluster.md, "The presence cache").
 //
-// Not thread-safe: only the directory's Redis thread uses it.
+// Not thread-safe: the directory guards it with a mutex (its Redis thread
+// changes it; routes read it on their callers' threads too).
 #pragma once
 
 #include <chrono>
