@@ -381,6 +381,35 @@ def test_one_to_one_routing_costs_no_redis_command_per_message(cluster):
     assert spent <= heartbeats + pings + refetches, (spent, elapsed, by_name)
 
 
+def test_a_burst_across_nodes_arrives_live_in_commit_order(cluster):
+    """The first route of a burst misses the presence cache and runs on the
+    directory's thread; later ones the cache answers on the routing thread,
+    and wait behind the queued one: the peer gets them in commit order, so
+    the recipient gets every message live, none by sync."""
+    a, b = cluster.nodes[1], cluster.nodes[2]
+    N = 90  # within a connection's burst allowance
+
+    async def main():
+        settled_a, settled_b = settle_syncs(a), settle_syncs(b)
+        u1 = await logged_in(a, 41)
+        u2 = await logged_in(b, 42)
+        try:
+            # A settle round running during the burst could push a message
+            # still on its way (counted as a sync message): wait them out.
+            wait_until(lambda: settle_syncs(a) > settled_a and settle_syncs(b) > settled_b, 15,
+                       "the logins' settle rounds")
+            before = b.metrics().get("chorus_sync_messages_total", 0)
+            acks = await asyncio.gather(*(u1.sendmsg(f"b{i}", toUid="42") for i in range(N)))
+            assert sorted(r["convSeq"] for r in acks) == list(range(1, N + 1))
+            got = await u2.messages(N, conv="d:41|42", timeout=30)
+            assert [m["convSeq"] for m in got] == list(range(1, N + 1))
+            assert b.metrics().get("chorus_sync_messages_total", 0) == before
+        finally:
+            await close_all(u1, u2)
+
+    run(main())
+
+
 def test_a_user_moving_to_another_node_gets_the_next_message_live(cluster):
     a, b, c = cluster.nodes[1], cluster.nodes[2], cluster.nodes[3]
 
