@@ -242,17 +242,17 @@ struct peer_server::impl {
           if (!ok) return delete this;  // shutting down
           server.accept<stream_call>();
           state = state_t::reading;
-          reader.Read(&batch, this);
+          if (!server.if_running([&] { reader.Read(&batch, this); })) delete this;
           return;
         case state_t::reading:
           if (!ok) {  // ended or broken
             ack.set_accepted(static_cast<std::uint32_t>(accepted));
             state = state_t::finishing;
-            reader.Finish(ack, grpc::Status::OK, this);
+            if (!server.if_running([&] { reader.Finish(ack, grpc::Status::OK, this); })) delete this;
             return;
           }
           accepted += server.handle(batch);
-          reader.Read(&batch, this);
+          if (!server.if_running([&] { reader.Read(&batch, this); })) delete this;
           return;
         case state_t::finishing:
           return delete this;
@@ -277,7 +277,7 @@ struct peer_server::impl {
       server.accept<deliver_call>();
       ack.set_accepted(static_cast<std::uint32_t>(server.handle(batch)));
       answered = true;
-      responder.Finish(ack, grpc::Status::OK, this);
+      if (!server.if_running([&] { responder.Finish(ack, grpc::Status::OK, this); })) delete this;
     }
     impl& server;
     grpc::ServerContext ctx;
@@ -287,12 +287,22 @@ struct peer_server::impl {
     bool answered = false;
   };
 
-  // Waits for the next call of that kind, unless the server is stopping
-  // (no request may reach the queue once it is shut down).
+  // Waits for the next call of that kind, unless the server is stopping.
   template <class Call>
   void accept() {
+    if_running([&] { new Call(*this); });
+  }
+  // Starts an operation on the queue unless the server is stopping: the
+  // destructor shuts the queue down right after the server, while this
+  // thread may still be finishing calls the server cancelled, and nothing
+  // may reach a queue that is shut down. False: not started (the caller
+  // lets go of its call, which has nothing pending then).
+  template <class Start>
+  bool if_running(Start&& start) {
     std::lock_guard lock(stop_mu);
-    if (!stopping) new Call(*this);
+    if (stopping) return false;
+    start();
+    return true;
   }
 
   void loop() {
@@ -354,8 +364,9 @@ peer_server::~peer_server() {
   }
   // The other nodes' streams stay open as long as this server: cancel them
   // now rather than wait (their next batch opens a stream to whoever
-  // listens then, or fails and is recovered by sync). Shutdown returns once
-  // the loop has let go of every call; then the queue drains and ends.
+  // listens then, or fails and is recovered by sync). Once `stopping` is
+  // set no operation starts (if_running); those already started complete,
+  // cancelled, as the queue drains, and the loop ends with it.
   impl_->server->Shutdown(std::chrono::system_clock::now());
   impl_->cq->Shutdown();
   impl_->thread.join();
