@@ -17,9 +17,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 
 #include <netinet/in.h>
 
@@ -64,7 +67,9 @@ struct handshake {
   std::string key;
   std::string request;
   beast::flat_buffer buffer;
-  http::response<http::empty_body> response;
+  // The header only: a refusal's body (chorusd sends one) is not read, and
+  // what follows a 101's header is the first frames.
+  http::response_parser<http::empty_body> response;
 };
 
 class ws_connection final : public connection, public std::enable_shared_from_this<ws_connection> {
@@ -126,7 +131,7 @@ class ws_connection final : public connection, public std::enable_shared_from_th
     net::async_write(sock_, net::buffer(hs_->request), [self = shared_from_this(), done](error_code ec, std::size_t) {
       if (ec) return done("upgrade: " + ec.message());
       auto& hs = *self->hs_;
-      http::async_read(self->sock_, hs.buffer, hs.response, [self, done](error_code ec2, std::size_t) {
+      http::async_read_header(self->sock_, hs.buffer, hs.response, [self, done](error_code ec2, std::size_t) {
         if (ec2) return done("upgrade: " + ec2.message());
         self->on_upgraded(done);
       });
@@ -135,9 +140,12 @@ class ws_connection final : public connection, public std::enable_shared_from_th
 
   void on_upgraded(const std::function<void(const std::string&)>& done) {
     auto hs = std::move(hs_);
-    auto& res = hs->response;
+    auto& res = hs->response.get();
     if (res.result() != http::status::switching_protocols)
       return done("upgrade: HTTP " + std::to_string(res.result_int()));
+    if (!beast::iequals(res[http::field::upgrade], "websocket") ||
+        !http::token_list(res[http::field::connection]).exists("upgrade"))
+      return done("upgrade: no Upgrade: websocket / Connection: Upgrade in the answer");
     auto want = ws::accept_key(hs->key);
     if (!want || res[http::field::sec_websocket_accept] != *want) return done("upgrade: wrong Sec-WebSocket-Accept");
     upgrade_done_us = core::steady_us();
@@ -186,6 +194,7 @@ class ws_connection final : public connection, public std::enable_shared_from_th
       error_code rec;
       std::size_t n = sock_.read_some(net::buffer(buf.data(), buf.size()), rec);
       if (rec == net::error::would_block || rec == net::error::try_again) break;
+      if (rec == net::error::interrupted) continue;
       if (rec) return fail(rec == net::error::eof ? "end of stream" : rec.message());
       total += n;
       consume(buf.data(), n);

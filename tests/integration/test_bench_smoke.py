@@ -5,9 +5,11 @@ out-of-order message and exit 0. Speeds are never asserted.
 The bench binary: $CHORUS_BENCH, else chorus-bench next to chorusd.
 """
 
+import http.server
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -121,6 +123,40 @@ def test_a_close_from_the_server_is_reported_with_its_code(chorus, bench_binary,
     assert "closed by server: 1009" in proc.stderr
     assert c.get("acked", 0) == 0
     assert proc.returncode != 0
+
+
+def test_a_refused_upgrade_is_reported_with_its_status(bench_binary, tmp_path):
+    """A server that answers the upgrade with 403 and a body (as chorusd
+    does for a refused Origin): every connection fails, and the tool names
+    the status."""
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"Origin not allowed\n"
+            self.send_response(403)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    try:
+        out = tmp_path / "bench.jsonl"
+        proc = subprocess.run([bench_binary, "connect", "--connections", "3", "--hold", "0", "--port",
+                               str(httpd.server_address[1]), "--json", str(out), "--no-progress", "--timeout", "20"],
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert "upgrade: HTTP 403" in proc.stderr, proc.stderr
+    result = json.loads(out.read_text().splitlines()[-1])
+    assert result["counters"]["login_failed"] == 3
+    assert proc.returncode == 2
 
 
 def test_refuses_a_non_loopback_target(bench_binary):
