@@ -202,6 +202,18 @@ struct directory::route_done {
   ~route_done() { queued.fetch_sub(1, std::memory_order_release); }
 };
 
+// A routing job: counted from before it is queued until it has run (its
+// route_done), so a route asked for meanwhile queues behind it.
+void directory::submit_route(job j) {
+  routes_queued_.fetch_add(1, std::memory_order_acq_rel);
+  try {
+    submit(std::move(j));
+  } catch (...) {
+    routes_queued_.fetch_sub(1, std::memory_order_release);  // not queued: it never runs
+    throw;
+  }
+}
+
 void directory::nodes_of(std::string app, std::vector<std::string> users,
                          std::function<void(const std::vector<unsigned>&)> done) {
   // Taken now, just after the delivery's commit: the cache answers only if
@@ -215,8 +227,7 @@ void directory::nodes_of(std::string app, std::vector<std::string> users,
     std::vector<unsigned> out;
     if (route_from_cache(app, users, handed_over, out)) return done(out);
   }
-  routes_queued_.fetch_add(1, std::memory_order_acq_rel);
-  submit([this, handed_over, app = std::move(app), users = std::move(users), done = std::move(done)](redisContext* c) {
+  submit_route([this, handed_over, app = std::move(app), users = std::move(users), done = std::move(done)](redisContext* c) {
     route_done counted{routes_queued_};
     auto live = live_ids();
     if (!c) return done(live);
@@ -278,8 +289,7 @@ void directory::add_live(const std::vector<unsigned>& ids, const std::vector<uns
 
 void directory::all_nodes(std::function<void(const std::vector<unsigned>&)> done) {
   if (routes_queued_.load(std::memory_order_acquire) == 0) return done(live_ids());
-  routes_queued_.fetch_add(1, std::memory_order_acq_rel);
-  submit([this, done = std::move(done)](redisContext*) {
+  submit_route([this, done = std::move(done)](redisContext*) {
     route_done counted{routes_queued_};
     done(live_ids());
   });

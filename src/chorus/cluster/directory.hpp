@@ -128,6 +128,7 @@ class directory {
  private:
   using job = std::function<void(redisContext*)>;  // nullptr: Redis is down
   void submit(job j);
+  void submit_route(job j);
   void loop();
   bool ensure_connected();
   void heartbeat();
