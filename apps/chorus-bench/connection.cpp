@@ -12,6 +12,7 @@
 #include "connection.hpp"
 
 #include "chorus/core/clock.hpp"
+#include "chorus/gateway/socket_input.hpp"
 #include "chorus/gateway/ws_codec.hpp"
 
 #include <boost/asio/post.hpp>
@@ -55,11 +56,6 @@ constexpr std::size_t read_turn_bytes = 256 * 1024;
 std::uint64_t next_random() {
   thread_local std::mt19937_64 gen{std::random_device{}()};
   return gen();
-}
-
-std::span<char> scratch() {
-  thread_local std::array<char, 64 * 1024> buf;
-  return buf;
 }
 
 // The upgrade's state, only while it runs.
@@ -188,33 +184,26 @@ class ws_connection final : public connection, public std::enable_shared_from_th
   void on_readable(error_code ec) {
     if (closing_) return;
     if (ec) return fail(ec.message());
-    auto buf = scratch();
-    std::size_t total = 0;
-    for (;;) {
-      error_code rec;
-      std::size_t n = sock_.read_some(net::buffer(buf.data(), buf.size()), rec);
-      if (rec == net::error::would_block || rec == net::error::try_again) break;
-      if (rec == net::error::interrupted) continue;
-      if (rec) return fail(rec == net::error::eof ? "end of stream" : rec.message());
-      total += n;
-      consume(buf.data(), n);
-      if (closing_) return;
-      if (n < buf.size()) break;  // the socket is empty
-      if (total >= read_turn_bytes) {
+    auto end = ws::read_available(sock_, read_turn_bytes, ec, [this](char* data, std::size_t n) {
+      consume(data, n);
+      return !closing_;
+    });
+    switch (end) {
+      case ws::read_end::waiting:
+        return wait_readable();
+      case ws::read_end::turn_over:
         net::post(sock_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
         return;
-      }
+      case ws::read_end::stopped:
+        return;
+      case ws::read_end::failed:
+        return fail(ec == net::error::eof ? "end of stream" : ec.message());
     }
-    wait_readable();
   }
 
   // Hands out every whole frame of `data` (the pending partial frame first).
   void consume(char* data, std::size_t size) {
-    std::span<char> in(data, size);
-    if (pending_) {
-      pending_->append(data, size);
-      in = std::span<char>(pending_->data(), pending_->size());
-    }
+    auto in = pending_.join(data, size);
     std::size_t off = 0;
     while (!closing_) {
       auto r = reader_.next(in.subspan(off));
@@ -241,13 +230,7 @@ class ws_connection final : public connection, public std::enable_shared_from_th
           break;
       }
     }
-    if (closing_ || off >= in.size()) {
-      pending_.reset();
-    } else if (!pending_) {
-      pending_ = std::make_unique<std::string>(in.data() + off, in.size() - off);
-    } else {
-      pending_->erase(0, off);
-    }
+    pending_.keep(in, off, closing_);
   }
 
   // The connection ended on the server's side or failed: reported once.
@@ -264,7 +247,7 @@ class ws_connection final : public connection, public std::enable_shared_from_th
   handlers h_;
   ws::reader reader_;
   std::unique_ptr<handshake> hs_;
-  std::unique_ptr<std::string> pending_;  // a partial frame, kept between reads
+  ws::partial_frame pending_;  // a partial frame, kept between reads
   std::string queued_;   // masked frames waiting for the write in flight
   std::string sending_;  // the write in flight
   bool writing_ = false;

@@ -21,13 +21,6 @@ constexpr std::size_t batch_frames = 31;
 constexpr std::size_t batch_bytes = 256 * 1024;
 // Bytes read in one go before giving other connections a turn.
 constexpr std::size_t read_turn_bytes = 256 * 1024;
-
-// Where every connection of a shard reads into: a connection keeps bytes of
-// its own only while a frame is incomplete.
-std::span<char> scratch() {
-  thread_local std::array<char, 64 * 1024> buf;
-  return buf;
-}
 }  // namespace
 
 struct ws_session::write_batch {
@@ -48,7 +41,7 @@ void ws_session::run(const std::string& accept, std::string early) {
   add_control("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
               "Server: chorus\r\nSec-WebSocket-Accept: " +
               accept + "\r\n\r\n");
-  if (!early.empty()) pending_ = std::make_unique<std::string>(std::move(early));
+  pending_.preset(std::move(early));
   flush();
 }
 
@@ -81,35 +74,25 @@ void ws_session::do_read() {
 void ws_session::on_readable(error_code ec) {
   if (finished_) return;
   if (ec) return finish();
-  auto buf = scratch();
-  std::size_t total = 0;
-  for (;;) {
-    error_code rec;
-    std::size_t n = sock_.read_some(net::buffer(buf.data(), buf.size()), rec);
-    if (rec == net::error::would_block || rec == net::error::try_again) break;
-    if (rec) return finish();  // EOF or reset
-    total += n;
-    if (!draining_) consume(buf.data(), n);
-    if (finished_) return;
-    // A short read emptied the socket: whatever arrives later is a new edge
-    // for the wait (epoll reports every arrival), so no read to see EAGAIN.
-    if (n < buf.size()) break;
-    if (total >= read_turn_bytes) {
-      // Others' turn; the socket may still hold data, so come back by post
-      // (an edge-triggered wait would not fire again for it).
+  auto end = ws::read_available(sock_, read_turn_bytes, ec, [this](char* data, std::size_t n) {
+    if (!draining_) consume(data, n);
+    return !finished_;
+  });
+  switch (end) {
+    case ws::read_end::waiting:
+      return do_read();
+    case ws::read_end::turn_over:
       net::post(sock_.get_executor(), [self = self()] { self->on_readable({}); });
       return;
-    }
+    case ws::read_end::stopped:
+      return;
+    case ws::read_end::failed:
+      return finish();  // EOF or reset
   }
-  do_read();
 }
 
 void ws_session::consume(char* data, std::size_t size) {
-  std::span<char> in(data, size);
-  if (pending_) {
-    pending_->append(data, size);
-    in = std::span<char>(pending_->data(), pending_->size());
-  }
+  auto in = pending_.join(data, size);
   std::size_t off = 0;
   while (!draining_ && !finished_) {
     auto r = reader_.next(in.subspan(off));
@@ -145,13 +128,7 @@ void ws_session::consume(char* data, std::size_t size) {
         break;
     }
   }
-  if (draining_ || off >= in.size()) {
-    pending_.reset();  // nothing kept while idle
-  } else if (!pending_) {
-    pending_ = std::make_unique<std::string>(in.data() + off, in.size() - off);
-  } else {
-    pending_->erase(0, off);
-  }
+  pending_.keep(in, off, draining_);
 }
 
 void ws_session::wake_writer() {
@@ -201,10 +178,7 @@ void ws_session::on_flushed(error_code ec, write_batch& b) {
     // The 101 answer is out: the session starts, then reads what came early.
     open_ = true;
     on_open();
-    if (pending_) {
-      auto early = std::move(pending_);
-      consume(early->data(), early->size());
-    }
+    if (!pending_.empty()) consume(nullptr, 0);
     if (finished_) return;
     do_read();
   }
@@ -245,7 +219,7 @@ void ws_session::finish() {
   finished_ = true;
   error_code ec;
   sock_.close(ec);
-  pending_.reset();
+  pending_.clear();
   if (open_) on_gone();
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "chorus/gateway/session.hpp"
+#include "chorus/gateway/socket_input.hpp"
 #include "chorus/gateway/ws_codec.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -44,7 +45,7 @@ class ws_session final : public session {
   boost::asio::ip::tcp::socket sock_;
   ws::reader reader_;
   // Allocated only while in use, so that an idle connection carries none:
-  std::unique_ptr<std::string> pending_;  // the start of a frame not yet whole
+  ws::partial_frame pending_;  // the start of a frame not yet whole
   std::unique_ptr<std::string> control_;  // control frames (the 101 answer, close) for the next write
   std::unique_ptr<std::string> pong_;     // the answer to the latest ping, if not yet sent
   bool open_ = false;         // the 101 answer was written

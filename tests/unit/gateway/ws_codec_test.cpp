@@ -1,3 +1,4 @@
+#include "chorus/gateway/socket_input.hpp"
 #include "chorus/gateway/ws_codec.hpp"
 
 #include <gtest/gtest.h>
@@ -321,4 +322,38 @@ TEST(WsCodec, AClientReadsUnmaskedServerFramesAndRefusesMaskedOnes) {
   auto bad_text = feed(client3, std::string(reinterpret_cast<const char*>(head), h) + "\xFF\xFE");
   ASSERT_EQ(bad_text.size(), 1u);
   EXPECT_EQ(bad_text[0].code, ws::close_bad_payload);
+}
+
+TEST(WsCodec, APartialFrameIsKeptAcrossReadsAndNothingWhenWhole) {
+  // Two frames split at every byte: the first read's tail is kept, joined to
+  // the next read, and nothing is held once every frame was handed out.
+  std::string bytes = client_frame(0x1, "first") + client_frame(0x1, "second");
+  for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+    ws::reader r(1024);
+    ws::partial_frame kept;
+    std::vector<std::string> got;
+    for (auto part : {bytes.substr(0, cut), bytes.substr(cut)}) {
+      auto in = kept.join(part.data(), part.size());
+      std::size_t off = 0;
+      for (;;) {
+        auto res = r.next(in.subspan(off));
+        off += res.consumed;
+        if (res.what == kind::need_more) break;
+        got.emplace_back(res.payload);
+      }
+      kept.keep(in, off, false);
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{"first", "second"})) << cut;
+    EXPECT_TRUE(kept.empty()) << cut;
+  }
+  // Dropped on request (a connection that reads no more frames).
+  ws::partial_frame kept;
+  std::string half = bytes.substr(0, 3);
+  auto in = kept.join(half.data(), half.size());
+  kept.keep(in, 0, false);
+  EXPECT_FALSE(kept.empty());
+  in = kept.join(nullptr, 0);
+  EXPECT_EQ(in.size(), 3u);
+  kept.keep(in, 0, true);
+  EXPECT_TRUE(kept.empty());
 }
