@@ -22,10 +22,9 @@ namespace chorus::store::sqlite {
 // The idempotency lookup: (app, sender, client_msg_id) -> the first message.
 std::string find_idem_sql();
 
-// Left-over frames the writer copies back itself between batches when no
-// write waits (a fraction of a millisecond), and the WAL size at which it
-// does so even when writes wait.
-inline constexpr int catch_up_pages = checkpoint_pages / 2;
+// The WAL size at which the writer copies the WAL's last frames back itself
+// even when writes wait (see catch_up_pages in checkpointer.hpp for when no
+// write waits).
 inline constexpr int wal_cap_pages = 16 * checkpoint_pages;
 
 class writer final : public batch_writer {
