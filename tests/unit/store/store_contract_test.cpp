@@ -1282,10 +1282,13 @@ class sync_counting_vfs {
     mine->base.pMethods = nullptr;
     int rc = self->base_->xOpen(self->base_, name, mine->real(), flags, out);
     if (rc == SQLITE_OK && mine->real()->pMethods) {
-      self->methods_ = *mine->real()->pMethods;  // the same for every file of the base VFS
-      self->methods_.xSync = &sync;
-      self->methods_.xClose = &close;
-      forward(self->methods_);
+      // The same for every file of the base VFS; files open on several threads.
+      std::call_once(self->methods_once_, [&] {
+        self->methods_ = *mine->real()->pMethods;
+        self->methods_.xSync = &sync;
+        self->methods_.xClose = &close;
+        forward(self->methods_);
+      });
       mine->base.pMethods = &self->methods_;
     }
     return rc;
@@ -1322,6 +1325,7 @@ class sync_counting_vfs {
   sqlite3_vfs* base_ = nullptr;
   sqlite3_vfs vfs_{};
   sqlite3_io_methods methods_{};
+  std::once_flag methods_once_;
   std::mutex mu_;
   std::map<std::thread::id, int> database_syncs_;
 };
