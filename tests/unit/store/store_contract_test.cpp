@@ -200,6 +200,41 @@ TEST_P(StoreContract, AppendNumbersEachConversationFromOne) {
   EXPECT_FALSE(r.duplicate);
 }
 
+// The key is the sender's, whatever the message: a client id used again
+// for another recipient answers with the first message and starts no
+// conversation with the new one.
+TEST_P(StoreContract, AClientIdUsedAgainForAnotherRecipientAnswersWithTheFirstMessage) {
+  auto first = send("1", "2", "hello", "m-1");
+  auto again = send("1", "3", "other", "m-1");
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.msg.id, first.msg.id);
+  EXPECT_EQ(again.msg.conv, core::direct_conv("1", "2"));
+  EXPECT_EQ(again.msg.content, "hello");
+  EXPECT_TRUE(sync("3").convs.empty());
+  EXPECT_EQ(sync("1").convs.size(), 1u);
+  EXPECT_EQ(send("1", "3", "first to 3").msg.seq, 1u);
+}
+
+// A member who left and sends again a message from when they were one gets
+// it back; a new message after leaving is refused.
+TEST_P(StoreContract, AMessageSentAgainAfterLeavingARoomAnswersWithItself) {
+  join("7", "1");
+  auto r = room_msg("1", "7", "while a member");
+  r.msg.client_msg_id = "m-r";
+  auto first = append_async(*s_, r).get();
+  ASSERT_EQ(first.st, status::ok);
+  EXPECT_TRUE(leave("7", "1").left);
+  auto again = append_async(*s_, r).get();
+  EXPECT_EQ(again.st, status::ok);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.msg.id, first.msg.id);
+  EXPECT_EQ(again.msg.seq, first.msg.seq);
+  auto other = room_msg("1", "7", "after leaving");
+  other.msg.client_msg_id = "m-s";
+  EXPECT_EQ(append_async(*s_, other).get().st, status::not_member);
+}
+
 TEST_P(StoreContract, SameClientIdIsStoredOnce) {
   auto first = send("1", "2", "hello", "m-1");
   auto again = send("1", "2", "hello", "m-1");

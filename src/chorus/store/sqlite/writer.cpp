@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace chorus::store::sqlite {
 
 // It repeats the partial index's condition (client_msg_id <> ''): SQLite
@@ -23,9 +25,13 @@ struct writer::statements {
         rollback(c, "ROLLBACK"),
         find_idem(c, find_idem_sql().c_str()),
         max_seq(c, "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE app=? AND conv=?"),
+        // A message whose client id its sender used before is not stored
+        // (changes() says so): the insert's own probe of messages_idem is
+        // the idempotency check, no lookup first.
         insert_msg(c,
                    "INSERT INTO messages(app, conv, seq, id, sender, client_msg_id, to_user, room, "
-                   "type, content, ts) VALUES(?,?,?,?,?,?,?,?,?,?,?)"),
+                   "type, content, ts) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
+                   "ON CONFLICT(app, sender, client_msg_id) WHERE client_msg_id <> '' DO NOTHING"),
         is_member(c, "SELECT 1 FROM members WHERE app=? AND user=? AND conv=?"),
         member_seq(c, "SELECT joined_seq FROM members WHERE app=? AND user=? AND conv=?"),
         add_member(c, "INSERT OR IGNORE INTO members(app, user, conv, joined_seq) VALUES(?,?,?,?)"),
@@ -99,38 +105,59 @@ bool writer::is_member(const std::string& app, const std::string& user, const st
   return yes;
 }
 
+bool writer::find_duplicate(append_op& op) {
+  auto& m = op.req.msg;
+  if (m.client_msg_id.empty()) return false;
+  auto& q = st_->find_idem.bind_all(m.app, m.from, m.client_msg_id);
+  if (q.step()) {
+    op.res.duplicate = true;
+    op.res.msg = message_from_row(q, m.app);
+  }
+  q.reset();
+  return op.res.duplicate;
+}
+
 void writer::apply(append_op& op) {
   auto& m = op.req.msg;
-  if (!m.client_msg_id.empty()) {
-    auto& q = st_->find_idem.bind_all(m.app, m.from, m.client_msg_id);
-    if (q.step()) {
-      op.res.duplicate = true;
-      op.res.msg = message_from_row(q, m.app);
-      q.reset();
-      return;
-    }
-    q.reset();
-  }
   if (op.req.require_member && !is_member(m.app, m.from, m.conv)) {
-    op.res.st = status::not_member;
+    // Sent again after leaving: still answered with the message it was.
+    if (!find_duplicate(op)) op.res.st = status::not_member;
     return;
   }
   auto& seq = last_seq(m.app, m.conv);
-  if (seq == 0 && !core::is_room_conv(m.conv)) {
-    // First message of a direct conversation: both ends become members.
-    st_->add_member.run_with(m.app, m.from, m.conv, std::uint64_t{0});
-    st_->add_member.run_with(m.app, m.to, m.conv, std::uint64_t{0});
-  }
   m.seq = seq + 1;
   m.id = core::snowflake::to_string(ids_.next());
   if (!m.ts_ms) m.ts_ms = core::unix_ms();
   st_->insert_msg
       .run_with(m.app, m.conv, m.seq, m.id, m.from, m.client_msg_id, m.to, m.room, m.type, m.content,
                 m.ts_ms);
+  if (sqlite3_changes(db_.get()) == 0) {
+    if (!find_duplicate(op)) throw sqlite_error("a message was neither stored nor found by its client id");
+    return;
+  }
+  if (seq == 0 && !core::is_room_conv(m.conv)) {
+    // First message of a direct conversation: both ends become members.
+    st_->add_member.run_with(m.app, m.from, m.conv, std::uint64_t{0});
+    st_->add_member.run_with(m.app, m.to, m.conv, std::uint64_t{0});
+  }
   // What one writes, one has read: one's own messages are never unread.
-  st_->put_read.run_with(m.app, m.from, m.conv, m.seq);
+  // Written once per sender and conversation at the end of the batch.
+  own_reads_.push_back(&m);
   seq = m.seq;
   op.res.msg = m;
+}
+
+void writer::put_own_reads() {
+  // Per (app, sender, conv), the newest of the batch (seqs grow in batch
+  // order within a conversation, so the last one met).
+  auto key = [](const core::message* m) { return std::tie(m->app, m->from, m->conv); };
+  std::stable_sort(own_reads_.begin(), own_reads_.end(),
+                   [&](const core::message* a, const core::message* b) { return key(a) < key(b); });
+  for (std::size_t i = 0; i < own_reads_.size(); ++i) {
+    if (i + 1 < own_reads_.size() && key(own_reads_[i]) == key(own_reads_[i + 1])) continue;
+    auto* m = own_reads_[i];
+    st_->put_read.run_with(m->app, m->from, m->conv, m->seq);
+  }
 }
 
 void writer::apply(join_op& op) {
@@ -153,9 +180,11 @@ void writer::apply(leave_op& op) {
 }
 
 bool writer::run(std::vector<write_op>& ops, const cursor_map& cursors, const read_map& reads) {
+  own_reads_.clear();
   try {
     st_->begin.run_with();
     for (auto& op : ops) std::visit([this](auto& o) { apply(o); }, op);
+    put_own_reads();
     for (auto& [k, seq] : cursors) {
       auto& [app, user, device, conv] = k;
       st_->put_cursor.run_with(app, user, device, conv, seq);

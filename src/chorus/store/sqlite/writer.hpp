@@ -47,6 +47,8 @@ class writer final : public batch_writer {
 
  private:
   void apply(append_op& op);
+  bool find_duplicate(append_op& op);  // fills op.res with the first message of its client id
+  void put_own_reads();
   void apply(join_op& op);
   void apply(leave_op& op);
   std::uint64_t& last_seq(const std::string& app, const std::string& conv);
@@ -59,6 +61,7 @@ class writer final : public batch_writer {
   int wal_pages_ = 0;
   core::snowflake ids_;
   std::unordered_map<std::string, std::uint64_t> last_seq_;  // app '\n' conv -> seq
+  std::vector<const core::message*> own_reads_;  // the batch's stored messages, for their senders' reads
   struct statements;
   std::unique_ptr<statements> st_;
 };
