@@ -89,6 +89,7 @@ void checkpointer::loop() {
     db.exec("PRAGMA journal_mode=WAL");
     for (;;) {
       unsigned long rewinds;
+      int done_before;
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return wanted_ || stopping_; });
@@ -96,11 +97,14 @@ void checkpointer::loop() {
         wanted_ = false;
         running_ = true;
         rewinds = rewinds_;
+        done_before = done_;
       }
       int wal = 0, done = 0;
       int rc = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal, &done);
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::warn("sqlite checkpoint: {}", sqlite3_errmsg(db.get()));
-      if (rc == SQLITE_OK && done > 0) sync_database(db);
+      // `done` counts all the frames copied back so far: sync only after a
+      // run that copied some.
+      if (rc == SQLITE_OK && done > done_before) sync_database(db);
       std::lock_guard lock(mu_);
       running_ = false;
       ++runs_;
@@ -112,11 +116,12 @@ void checkpointer::loop() {
       // Commits during the run asked for nothing (one was running): while
       // more than catch_up_pages are left, go again; each run copies only
       // what came during the one before, so the runs shorten until the
-      // writer can take the rest. A run that moved nothing (a reader's
-      // snapshot holds it back) ends the chase until the next
+      // writer can take the rest. Then, or after a run that moved nothing
+      // (a reader's snapshot holds it back), the chase ends until the next
       // checkpoint_pages frames.
       if (done_ == before) chasing_ = false;
       else if (pages_ - done_ > catch_up_pages) wanted_ = true;
+      else chasing_ = false;  // the rest is the writer's; the next chase at checkpoint_pages
       if (!wanted_) idle_cv_.notify_all();
     }
   } catch (const std::exception& e) {

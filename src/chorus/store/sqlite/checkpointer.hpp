@@ -20,9 +20,10 @@
 // That catch-up is the one moment a write waits for the disk: the writer
 // syncs the WAL, copies, syncs the database file, and its next commit syncs
 // the rewound WAL's header. So this thread leaves it as little as it can:
-// from checkpoint_pages on, it runs again while more than catch_up_pages
-// frames are left (each run copies only what came during the one before,
-// so they shorten), and it syncs the database file after each run (SQLite
+// once checkpoint_pages frames have come, it runs again while more than
+// catch_up_pages frames are left (each run copies only what came during
+// the one before, so they shorten), and it syncs the database file after
+// each run that copied some (SQLite
 // syncs it only after a checkpoint that found nothing newer, which under a
 // stream of commits a background one never does: the writer's sync then
 // wrote out everything this thread had copied). At 5,000 one-message
