@@ -23,10 +23,10 @@
 // once checkpoint_pages frames have come, it runs again while more than
 // catch_up_pages frames are left (each run copies only what came during
 // the one before, so they shorten), and it syncs the database file after
-// each run that copied some (SQLite
-// syncs it only after a checkpoint that found nothing newer, which under a
-// stream of commits a background one never does: the writer's sync then
-// wrote out everything this thread had copied). At 5,000 one-message
+// each run that copied some (SQLite syncs it only after a checkpoint that
+// found nothing newer, which under a stream of commits a background one
+// never does: the writer's sync then wrote out everything this thread had
+// copied). At 5,000 one-message
 // commits per second the catch-up went from 1.4 ms on average (several at
 // worst, 20 times a second) to 0.45 ms.
 #pragma once
@@ -70,7 +70,7 @@ class checkpointer {
   bool failed_ = false;  // the thread could not open its connection
   int pages_ = 0;            // frames in the WAL after the last commit
   int done_ = 0;             // of them, copied back to the database file
-  bool chasing_ = false;     // runs back to back until catch_up_pages are left
+  bool chasing_ = false;     // from checkpoint_pages on, runs until catch_up_pages are left
   unsigned long rewinds_ = 0;  // times the WAL started over (frame numbers with it)
   unsigned long runs_ = 0;
   std::thread thread_;
@@ -80,8 +80,8 @@ class checkpointer {
 // (SQLite's default WAL size for its own).
 inline constexpr int checkpoint_pages = 1000;
 // Left-over frames the writer copies back itself between batches when no
-// write waits, so that its next transaction starts the WAL over; the
-// checkpointer runs until no more are left.
+// write waits, so that its next transaction starts the WAL over; a chase
+// of the checkpointer runs until no more are left.
 inline constexpr int catch_up_pages = 64;
 
 }  // namespace chorus::store::sqlite
