@@ -734,6 +734,39 @@ TEST_P(StoreContract, EachAppendOfARunInOneBatchGetsItsOwnAnswer) {
   EXPECT_EQ(read_of("3"), (std::map<std::string, std::uint64_t>{{d34, 1}}));
 }
 
+// Many senders in one batch, two of them with two messages and one in a
+// room too: every sender's mark is its own newest message in each of its
+// conversations, and nobody else's moves.
+TEST_P(StoreContract, ASendersReadMarkIsItsNewestMessageInABatchOfMany) {
+  constexpr int senders = 40;
+  join("7", "u20");
+  std::vector<std::future<store::append_result>> f;
+  {
+    batch_gate gate(*s_);
+    for (int i = 0; i < senders; ++i) {
+      f.push_back(append_async(*s_, direct_msg("u" + std::to_string(i), "p" + std::to_string(i), "a")));
+      if (i == 5 || i == 33) f.push_back(append_async(*s_, direct_msg("u" + std::to_string(i), "p" + std::to_string(i), "b")));
+      if (i == 20) f.push_back(append_async(*s_, room_msg("u20", "7", "r")));
+    }
+    gate.release();
+  }
+  for (auto& x : f) ASSERT_EQ(x.get().st, status::ok);
+  auto read_of = [&](const std::string& user) {
+    std::map<std::string, std::uint64_t> out;
+    auto c = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", user, done); });
+    for (auto& conv : c.convs) out[conv.conv] = conv.read_seq;
+    return out;
+  };
+  for (int i = 0; i < senders; ++i) {
+    auto u = "u" + std::to_string(i), peer = "p" + std::to_string(i);
+    auto conv = core::direct_conv(u, peer);
+    std::map<std::string, std::uint64_t> want{{conv, i == 5 || i == 33 ? 2u : 1u}};
+    if (i == 20) want[core::room_conv("7")] = 1;
+    EXPECT_EQ(read_of(u), want) << u;
+    EXPECT_EQ(read_of(peer), (std::map<std::string, std::uint64_t>{{conv, 0}})) << peer;
+  }
+}
+
 namespace {
 // PostgreSQL joins the suite when CHORUS_TEST_POSTGRES names a server
 // (scripts/test starts one); each test gets a database of its own.
@@ -1249,6 +1282,15 @@ TEST(ThreadedStore, ABatchThatFailsIsReadAgainOneByOne) {
   EXPECT_EQ(r->alone, (std::vector<std::string>{"0", "1", "2", "3"}));
 }
 
+TEST_F(SqliteStore, SqliteKeepsNoMemoryStatistics) {
+  // With statistics on (SQLite's default), every allocation of every
+  // statement takes a process-wide mutex to count itself.
+  auto s = open();
+  append_n(*s, "d:1|2", 20);
+  EXPECT_TRUE(store::sqlite::configure_library()) << "SQLite was initialized before its options were set";
+  EXPECT_EQ(sqlite3_memory_used(), 0) << "SQLite counts its memory";
+}
+
 TEST_F(SqliteStore, TheWalIsCheckpointedOffTheWriterWhileOpen) {
   // The writer turns SQLite's in-commit checkpoint off; its checkpointer
   // thread must still move the WAL into the database file while the store
@@ -1284,6 +1326,8 @@ TEST_F(SqliteStore, TheWalIsCheckpointedOffTheWriterWhileOpen) {
 class sync_counting_vfs {
  public:
   sync_counting_vfs() {
+    // sqlite3_vfs_find initializes SQLite: its options first, as a store would.
+    store::sqlite::configure_library();
     base_ = sqlite3_vfs_find(nullptr);
     vfs_ = *base_;
     vfs_.zName = "chorus-test-sync-counting";

@@ -17,6 +17,11 @@ struct sqlite_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Sets SQLite's process-wide options (memory statistics off) once, before
+// SQLite initializes; every connection calls it first. Returns whether the
+// options took (false if SQLite was initialized before the first call).
+bool configure_library();
+
 class connection {
  public:
   connection(const std::string& path, bool read_only);
