@@ -90,6 +90,10 @@ void session::respond(std::string_view seq, std::string_view action, core::code 
   enqueue({std::make_shared<const std::string>(protocol::response(seq, action, c, msg, std::move(data))), nullptr});
 }
 
+void session::respond_encoded(std::string frame) {
+  enqueue({std::make_shared<const std::string>(std::move(frame)), nullptr});
+}
+
 void session::offer(const std::shared_ptr<const chat::delivery>& d) {
   if (closing_ || gone_) return;
   if (d->what == chat::delivery::kind::event) {

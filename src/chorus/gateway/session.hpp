@@ -108,6 +108,8 @@ class session : public chat::endpoint, public std::enable_shared_from_this<sessi
   // Sending (session.cpp).
   void respond(std::string_view seq, std::string_view action, core::code c, std::string_view msg = {},
                boost::json::object data = {});
+  // Queues a response encoded already (a success: not counted as an error).
+  void respond_encoded(std::string frame);
   void enqueue(out_frame f);
   void pump();
   void flush_cursors(bool urgent = false);  // urgent: the store commits them at once

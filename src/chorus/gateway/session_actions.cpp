@@ -157,11 +157,7 @@ void session::do_sendmsg(const protocol::request& r) {
         return;
       }
       if (res.msg.room == "0") inbox_.note_own(res.msg.conv, res.msg.seq);
-      json::object data{{"msgId", res.msg.id},         {"clientMsgId", res.msg.client_msg_id},
-                        {"conv", res.msg.conv},        {"convSeq", res.msg.seq},
-                        {"msgTimestamp", std::to_string(res.msg.ts_ms / 1000)},
-                        {"msgTimeMs", res.msg.ts_ms},  {"duplicate", res.duplicate}};
-      respond(seq, action, code::ok, {}, std::move(data));
+      respond_encoded(protocol::sendmsg_answer(seq, action, res.msg, res.duplicate));
       answered();
   }));
 }

@@ -69,6 +69,34 @@ TEST(Encode, MessagePushIsTheGenericEncodingByteForByte) {
   }
 }
 
+TEST(Encode, SendmsgAnswerIsTheGenericEncodingByteForByte) {
+  // sendmsg_answer writes its JSON by hand for speed; it must equal the
+  // generic response with sendmsg_answer_json, whatever the fields hold.
+  core::message m;
+  m.app = "101";
+  m.seq = 18446744073709551615ull;
+  m.id = "00000000000000ff";
+  m.from = "a";
+  m.to = "b";
+  for (std::string text : {std::string(), std::string("plain"), std::string("q\"b\\s/\n\t\x01\x1f"),
+                           std::string("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80")}) {
+    for (bool duplicate : {false, true}) {
+      m.client_msg_id = text;
+      m.conv = "d:a|" + text;
+      m.ts_ms = duplicate ? -1 : 1700000000123;
+      std::string seq = "s" + text;
+      EXPECT_EQ(protocol::sendmsg_answer(seq, "sendmsg", m, duplicate),
+                protocol::response(seq, "sendmsg", core::code::ok, {}, protocol::sendmsg_answer_json(m, duplicate)));
+    }
+  }
+  auto v = boost::json::parse(protocol::sendmsg_answer("7", "sendmsg", m, true)).as_object();
+  EXPECT_EQ(v.at("seq").as_string(), "7");
+  EXPECT_EQ(v.at("response").at("code").as_int64(), 200);
+  EXPECT_EQ(v.at("response").at("data").at("msgId").as_string(), "00000000000000ff");
+  EXPECT_EQ(v.at("response").at("data").at("convSeq").to_number<std::uint64_t>(), m.seq);
+  EXPECT_TRUE(v.at("response").at("data").at("duplicate").as_bool());
+}
+
 TEST(Encode, EventPush) {
   auto v = boost::json::parse(protocol::event_push("enter", {{"from", "3"}, {"groupsId", "1"}})).as_object();
   EXPECT_EQ(v.at("data").at("action").as_string(), "enter");
