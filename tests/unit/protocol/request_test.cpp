@@ -61,3 +61,13 @@ TEST(Request, DataIsKept) {
   ASSERT_EQ(r.code, core::code::ok);
   EXPECT_EQ(r.req.data.at("userId").as_string(), "9");
 }
+
+TEST(Request, ALargeFrameIsKeptWhole) {
+  std::string frame = R"({"seq":"1","action":"sendmsg","data":{)";
+  for (int i = 0; i < 500; ++i) frame += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":\"" + std::string(40, 'v') + "\"";
+  frame += "}}";
+  auto r = protocol::parse_request(frame);
+  ASSERT_EQ(r.code, core::code::ok);
+  ASSERT_EQ(r.req.data.size(), 500u);
+  EXPECT_EQ(r.req.data.at("k499").as_string(), std::string(40, 'v'));
+}
