@@ -140,11 +140,12 @@ void writer::apply(append_op& op) {
     st_->add_member.run_with(m.app, m.from, m.conv, std::uint64_t{0});
     st_->add_member.run_with(m.app, m.to, m.conv, std::uint64_t{0});
   }
+  seq = m.seq;
+  // Moved, not copied: nothing reads the request after this.
+  op.res.msg = std::move(m);
   // What one writes, one has read: one's own messages are never unread.
   // Written once per sender and conversation at the end of the batch.
-  own_reads_.push_back(&m);
-  seq = m.seq;
-  op.res.msg = m;
+  own_reads_.push_back(&op.res.msg);
 }
 
 void writer::put_own_reads() {
