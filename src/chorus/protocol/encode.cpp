@@ -3,6 +3,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
 
+#include <algorithm>
+
 namespace chorus::protocol {
 
 namespace json = boost::json;
@@ -50,7 +52,19 @@ json::object message_json(const core::message& m) {
 
 namespace {
 // A JSON string (quoted, escaped by Boost.JSON's serializer) appended to out.
+// Most strings (ids, names, plain text) need no escape: those are copied
+// between quotes, the same bytes the serializer writes (it escapes only
+// '"', '\\' and control characters), without making one per field.
 void append_string(std::string& out, std::string_view s) {
+  bool plain = std::none_of(s.begin(), s.end(), [](char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (plain) {
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+    return;
+  }
   json::serializer sr;
   sr.reset(s);
   char buf[512];

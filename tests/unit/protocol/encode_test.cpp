@@ -59,7 +59,9 @@ TEST(Encode, MessagePushIsTheGenericEncodingByteForByte) {
   m.type = "text";
   m.ts_ms = -1;
   for (std::string content : {std::string(), std::string("plain"), std::string("q\"b\\s/\n\t\x01\x1f"),
-                              std::string("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), std::string(2000, 'x')}) {
+                              std::string("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), std::string(2000, 'x'),
+                              std::string("a/b \x7f ~ <>&'"), std::string("\""), std::string("\\"),
+                              std::string(1, '\0'), std::string(600, '"')}) {
     m.content = content;
     boost::json::object env;
     env["code"] = 200;
