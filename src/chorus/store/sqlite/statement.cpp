@@ -13,7 +13,7 @@ bool configure_library() {
   // without its lookaside allocator, so every allocation of a statement
   // (records, cursors, savepoints) took a process-wide mutex and updated
   // the counters, on the writer, the reader and the checkpointer alike:
-  // ~6% of the writer thread's CPU at 25,000 msgs/s. Nothing here reads
+  // 2-6% of the writer thread's CPU at 25,000 msgs/s. Nothing here reads
   // the statistics (sqlite3_memory_used) or sets a soft heap limit.
   // sqlite3_config works only before SQLite initializes: the first
   // connection (or whatever else calls into SQLite first) decides.
