@@ -45,10 +45,10 @@ void session::on_gone() {
   if (logged_in_) {
     shard_.hub().remove(this);
     if (ctx_.chat.presence().down(app_, user_) == 0) announce_presence(false);
-    if (login_room_ != "0") {
-      boost::json::object f{{"from", user_}, {"to", "0"}, {"groupsId", login_room_}, {"appId", app_},
+    if (login_room() != "0") {
+      boost::json::object f{{"from", user_}, {"to", "0"}, {"groupsId", login_room()}, {"appId", app_},
                             {"msgTimestamp", std::to_string(core::unix_ms() / 1000)}};
-      ctx_.chat.conv_event(app_, core::room_conv(login_room_), user_, id_, "exit", std::move(f));
+      ctx_.chat.conv_event(app_, core::room_conv(login_room()), user_, id_, "exit", std::move(f));
     }
   }
   queue_.clear();
@@ -89,6 +89,13 @@ void session::respond(std::string_view seq, std::string_view action, core::code 
   if (c != core::code::ok) ctx_.metrics.errors.Increment();
   enqueue({std::make_shared<const std::string>(protocol::response(seq, action, c, msg, std::move(data))), nullptr});
 }
+
+namespace {
+const std::string none = "0";
+}  // namespace
+
+const std::string& session::to_uid() const noexcept { return target_ ? target_->to_uid : none; }
+const std::string& session::login_room() const noexcept { return target_ ? target_->room : none; }
 
 void session::respond_encoded(std::string frame) {
   enqueue({std::make_shared<const std::string>(std::move(frame)), nullptr});

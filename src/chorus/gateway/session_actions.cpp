@@ -66,16 +66,17 @@ void session::do_login(const protocol::request& r) {
   app_ = who.app;
   user_ = who.user;
   device_ = login->device;
-  to_uid_ = login->to_uid;
-  login_room_ = login->room;
+  target_ = login->to_uid != "0" || login->room != "0"
+                ? std::make_unique<login_target>(login_target{login->to_uid, login->room})
+                : nullptr;
   manual_ack_ = login->manual_ack;
   login_pending_ = true;
-  if (login_room_ == "0") {
+  if (login_room() == "0") {
     finish_login(r.seq, r.action);
     return;
   }
   // The Go system's room page joins its room by logging in with groupsId.
-  ctx_.chat.join(app_, login_room_, user_, back_on_shard<store::join_result>([this, seq = r.seq, action = r.action](store::join_result jr) {
+  ctx_.chat.join(app_, login_room(), user_, back_on_shard<store::join_result>([this, seq = r.seq, action = r.action](store::join_result jr) {
       if (jr.st != store::status::ok) {
         login_pending_ = false;
         respond(seq, action, store_code(jr.st), store_error_text(jr.st));
@@ -99,14 +100,14 @@ void session::finish_login(std::string seq, std::string action) {
   // that this page hears the room's events (enter, typing) from now on, not
   // only after its first sync round. Its messages meanwhile are dropped by
   // the syncing inbox and fetched by the sync.
-  if (login_room_ != "0") shard_.hub().add_room(this, login_room_);
+  if (login_room() != "0") shard_.hub().add_room(this, login_room());
   // The first device of a user to come online announces it once its
   // conversations are known (after the first sync round).
   announce_online_ = ctx_.chat.presence().up(app_, user_) == 1;
-  if (login_room_ != "0") {
-    json::object f{{"from", user_}, {"to", "0"}, {"groupsId", login_room_}, {"appId", app_},
+  if (login_room() != "0") {
+    json::object f{{"from", user_}, {"to", "0"}, {"groupsId", login_room()}, {"appId", app_},
                    {"msgTimestamp", std::to_string(core::unix_ms() / 1000)}};
-    ctx_.chat.conv_event(app_, core::room_conv(login_room_), user_, id_, "enter", std::move(f));
+    ctx_.chat.conv_event(app_, core::room_conv(login_room()), user_, id_, "enter", std::move(f));
   }
   // Deliver what this device missed, then the live stream; in a cluster,
   // also what other nodes routed past this login before they knew of it.
@@ -131,7 +132,7 @@ void session::do_sendmsg(const protocol::request& r) {
   msg.app = app_;
   msg.from = user_;
   msg.room = m->room;
-  msg.to = m->room != "0" ? "0" : (m->to_uid != "0" ? m->to_uid : to_uid_);
+  msg.to = m->room != "0" ? "0" : (m->to_uid != "0" ? m->to_uid : to_uid());
   if (msg.room == "0" && msg.to == "0") {
     respond(r.seq, r.action, code::bad_parameter, "toUid is required (none was given here or at login)");
     return;

@@ -192,7 +192,7 @@ void session::answer_login() {
   auto [seq, action] = std::move(*sync_->login);
   sync_->login.reset();
   json::object data{{"userId", user_},     {"appId", app_},       {"deviceId", device_},
-                    {"toUid", to_uid_},    {"groupsId", login_room_},
+                    {"toUid", to_uid()},    {"groupsId", login_room()},
                     {"ackMode", manual_ack_ ? "manual" : "auto"}, {"serverTime", core::unix_ms()}};
   auto text = std::make_shared<const std::string>(protocol::response(seq, action, core::code::ok, {}, std::move(data)));
   login_pending_ = false;
