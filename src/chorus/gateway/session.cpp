@@ -87,7 +87,7 @@ void session::on_frame(std::string_view text, bool binary) {
 void session::respond(std::string_view seq, std::string_view action, core::code c, std::string_view msg,
                       boost::json::object data) {
   if (c != core::code::ok) ctx_.metrics.errors.Increment();
-  enqueue({std::make_shared<const std::string>(protocol::response(seq, action, c, msg, std::move(data))), nullptr});
+  respond_encoded(protocol::response(seq, action, c, msg, std::move(data)));
 }
 
 namespace {

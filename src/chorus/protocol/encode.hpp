@@ -18,11 +18,10 @@ namespace chorus::protocol {
 std::string response(std::string_view seq, std::string_view action, core::code c,
                      std::string_view msg = {}, boost::json::object data = {});
 
-// The `data` of the answer to a stored (or repeated: `duplicate`) sendmsg.
-boost::json::object sendmsg_answer_json(const core::message& m, bool duplicate);
-
-// response(seq, action, ok, {}, sendmsg_answer_json(m, duplicate)), the
-// same bytes written straight into one string.
+// The answer to a stored (or repeated: `duplicate`) sendmsg: response(seq,
+// action, ok, {}, data) with data {msgId, clientMsgId, conv, convSeq,
+// msgTimestamp, msgTimeMs, duplicate}, the same bytes written straight into
+// one string.
 std::string sendmsg_answer(std::string_view seq, std::string_view action, const core::message& m,
                            bool duplicate);
 

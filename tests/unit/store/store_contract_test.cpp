@@ -174,6 +174,13 @@ class StoreContract : public ::testing::TestWithParam<factory> {
     store::history_request q{"101", user, conv, before, limit};
     return wait_for<store::history_result>([&](auto done) { s_->history(std::move(q), done); });
   }
+  // conversation -> the user's read mark, from the conversation list.
+  std::map<std::string, std::uint64_t> read_marks(const std::string& user) {
+    std::map<std::string, std::uint64_t> out;
+    auto c = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", user, done); });
+    for (auto& conv : c.convs) out[conv.conv] = conv.read_seq;
+    return out;
+  }
 
   std::filesystem::path dir_;
   std::unique_ptr<store::store> s_;
@@ -723,15 +730,9 @@ TEST_P(StoreContract, EachAppendOfARunInOneBatchGetsItsOwnAnswer) {
   EXPECT_TRUE(sync("4", "phone").missed.empty());
   EXPECT_EQ(seqs(sync("4", "tablet").missed), (std::vector<std::uint64_t>{1}));  // a member from the first message
   // Read marks: own messages, and the marks set.
-  auto read_of = [&](const std::string& user) {
-    std::map<std::string, std::uint64_t> out;
-    auto c = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", user, done); });
-    for (auto& conv : c.convs) out[conv.conv] = conv.read_seq;
-    return out;
-  };
-  EXPECT_EQ(read_of("1"), (std::map<std::string, std::uint64_t>{{d12, 4}, {r7, 2}}));
-  EXPECT_EQ(read_of("2"), (std::map<std::string, std::uint64_t>{{d12, 2}}));
-  EXPECT_EQ(read_of("3"), (std::map<std::string, std::uint64_t>{{d34, 1}}));
+  EXPECT_EQ(read_marks("1"), (std::map<std::string, std::uint64_t>{{d12, 4}, {r7, 2}}));
+  EXPECT_EQ(read_marks("2"), (std::map<std::string, std::uint64_t>{{d12, 2}}));
+  EXPECT_EQ(read_marks("3"), (std::map<std::string, std::uint64_t>{{d34, 1}}));
 }
 
 // Many senders in one batch, two of them with two messages and one in a
@@ -751,19 +752,13 @@ TEST_P(StoreContract, ASendersReadMarkIsItsNewestMessageInABatchOfMany) {
     gate.release();
   }
   for (auto& x : f) ASSERT_EQ(x.get().st, status::ok);
-  auto read_of = [&](const std::string& user) {
-    std::map<std::string, std::uint64_t> out;
-    auto c = wait_for<store::conversations_result>([&](auto done) { s_->conversations("101", user, done); });
-    for (auto& conv : c.convs) out[conv.conv] = conv.read_seq;
-    return out;
-  };
   for (int i = 0; i < senders; ++i) {
     auto u = "u" + std::to_string(i), peer = "p" + std::to_string(i);
     auto conv = core::direct_conv(u, peer);
     std::map<std::string, std::uint64_t> want{{conv, i == 5 || i == 33 ? 2u : 1u}};
     if (i == 20) want[core::room_conv("7")] = 1;
-    EXPECT_EQ(read_of(u), want) << u;
-    EXPECT_EQ(read_of(peer), (std::map<std::string, std::uint64_t>{{conv, 0}})) << peer;
+    EXPECT_EQ(read_marks(u), want) << u;
+    EXPECT_EQ(read_marks(peer), (std::map<std::string, std::uint64_t>{{conv, 0}})) << peer;
   }
 }
 
