@@ -59,6 +59,11 @@ void service::leave(std::string app, std::string room, std::string user,
 
 void service::conv_event(const std::string& app, const std::string& conv, const std::string& from,
                          std::uint64_t skip, std::string_view action, boost::json::object fields, audience who) {
+  conv_event_frame(app, conv, from, skip, protocol::event_push(action, std::move(fields)), who);
+}
+
+void service::conv_event_frame(const std::string& app, const std::string& conv, const std::string& from,
+                               std::uint64_t skip, std::string frame, audience who) {
   auto d = std::make_shared<delivery>();
   d->what = delivery::kind::event;
   d->app = app;
@@ -71,7 +76,7 @@ void service::conv_event(const std::string& app, const std::string& conv, const 
     d->from = who == audience::other_user ? d->to : from;
   }
   d->skip_session = skip;
-  d->frame = std::make_shared<const std::string>(protocol::event_push(action, std::move(fields)));
+  d->frame = std::make_shared<const std::string>(std::move(frame));
   out_.publish(std::move(d));
 }
 

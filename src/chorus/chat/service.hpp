@@ -44,6 +44,9 @@ class service {
   void conv_event(const std::string& app, const std::string& conv, const std::string& from,
                   std::uint64_t skip, std::string_view action, boost::json::object fields,
                   audience who = audience::both_users);
+  // The same with the event's frame already encoded.
+  void conv_event_frame(const std::string& app, const std::string& conv, const std::string& from,
+                        std::uint64_t skip, std::string frame, audience who = audience::both_users);
 
   store::store& storage() noexcept { return store_; }
   chat::presence& presence() noexcept { return presence_; }

@@ -134,9 +134,8 @@ void session::announce_delivered(const std::string& conv, std::uint64_t seq) {
   timer->async_wait([timer, &chat = ctx_.chat, &sh = shard_](boost::system::error_code ec) {
     if (ec) return;
     for (auto& m : sh.delivered().take())
-      chat.conv_event(m.app, m.conv, m.user, m.session, "delivered",
-                      json::object{{"conv", m.conv}, {"from", m.user}, {"convSeq", m.seq}},
-                      chat::service::audience::other_user);
+      chat.conv_event_frame(m.app, m.conv, m.user, m.session, protocol::delivered_push(m.conv, m.user, m.seq),
+                            chat::service::audience::other_user);
   });
 }
 

@@ -114,6 +114,16 @@ std::string sendmsg_answer(std::string_view seq, std::string_view action, const 
   return out;
 }
 
+std::string delivered_push(std::string_view conv, std::string_view from, std::uint64_t seq) {
+  std::string out;
+  out.reserve(96 + conv.size() + from.size());
+  append_field(out, R"({"code":200,"msg":"success","data":{"conv":)", conv);
+  append_field(out, R"(,"from":)", from);
+  out.append(R"(,"convSeq":)").append(std::to_string(seq));
+  out.append(R"(,"action":"delivered"}})");
+  return out;
+}
+
 std::string event_push(std::string_view action, json::object fields) {
   fields["action"] = action;
   json::object env;

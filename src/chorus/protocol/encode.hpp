@@ -34,4 +34,9 @@ std::string message_push(const core::message& m);
 // {"code":200,"msg":"success","data":{"action":<action>, ...fields}}
 std::string event_push(std::string_view action, boost::json::object fields);
 
+// The delivered event, event_push("delivered", {conv, from, convSeq}), the
+// same bytes written straight into one string: one goes to a sender per
+// busy conversation every 20 ms.
+std::string delivered_push(std::string_view conv, std::string_view from, std::uint64_t seq);
+
 }  // namespace chorus::protocol

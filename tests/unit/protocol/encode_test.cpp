@@ -108,6 +108,17 @@ TEST(Encode, SendmsgAnswerIsTheGenericEncodingByteForByte) {
   EXPECT_TRUE(v.at("response").at("data").at("duplicate").as_bool());
 }
 
+TEST(Encode, DeliveredPushIsTheGenericEncodingByteForByte) {
+  for (std::string text : {std::string(), std::string("plain"), std::string("q\"b\\s/\n\t\x01\x1f"),
+                           std::string("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80")}) {
+    for (std::uint64_t seq : {std::uint64_t{0}, std::uint64_t{17}, std::uint64_t{18446744073709551615ull}}) {
+      std::string conv = "d:a|" + text, from = "u" + text;
+      EXPECT_EQ(protocol::delivered_push(conv, from, seq),
+                protocol::event_push("delivered", {{"conv", conv}, {"from", from}, {"convSeq", seq}}));
+    }
+  }
+}
+
 TEST(Encode, EventPush) {
   auto v = boost::json::parse(protocol::event_push("enter", {{"from", "3"}, {"groupsId", "1"}})).as_object();
   EXPECT_EQ(v.at("data").at("action").as_string(), "enter");
