@@ -29,7 +29,15 @@ class hub {
   std::size_t size() const noexcept { return size_; }
 
  private:
-  static std::string key(const std::string& app, const std::string& id) { return app + '\n' + id; }
+  // app\nid in a buffer reused for every lookup: a delivery looks up two
+  // users on every shard, and a fresh key was an allocation each (ids
+  // longer than the short-string buffer). Valid until the next call.
+  const std::string& key(const std::string& app, const std::string& id) const {
+    key_.assign(app).append(1, '\n').append(id);
+    return key_;
+  }
+
+  mutable std::string key_;
 
   std::unordered_map<std::string, std::vector<endpoint*>> users_;  // app\nuser -> sessions
   std::unordered_map<std::string, std::vector<endpoint*>> rooms_;  // app\nroom -> sessions

@@ -29,17 +29,19 @@ void local_fanout::push(std::size_t i, item it) {
 }
 
 void local_fanout::drain(std::size_t i) {
-  std::vector<item> batch;
+  auto& box = *boxes_[i];
   {
-    std::lock_guard lock(boxes_[i]->mu);
-    batch.swap(boxes_[i]->items);
-    boxes_[i]->drain_posted = false;
+    std::lock_guard lock(box.mu);
+    box.drained.swap(box.items);
+    box.drain_posted = false;
   }
   auto& hub = shards_[i]->hub();
-  for (auto& it : batch) {
+  for (auto& it : box.drained) {
     if (auto* d = std::get_if<std::shared_ptr<const chat::delivery>>(&it)) hub.deliver(*d);
     else hub.apply(*std::get<std::shared_ptr<const chat::membership_change>>(it));
   }
+  box.drained.clear();
+  if (box.drained.capacity() > 1024) std::vector<item>().swap(box.drained);  // a rare burst's size is not kept
 }
 
 }  // namespace chorus::server

@@ -27,6 +27,10 @@ class local_fanout final : public chat::fanout {
   struct mailbox {
     std::mutex mu;
     std::vector<item> items;
+    // What the last drain handled, kept empty with its capacity and swapped
+    // in, so that neither vector is grown again at every burst. The shard's
+    // thread alone touches it.
+    std::vector<item> drained;
     bool drain_posted = false;
   };
   void push(std::size_t shard, item it);
