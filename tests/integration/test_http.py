@@ -26,6 +26,9 @@ def test_metrics_prometheus_text(server):
     assert re.search(r"^# TYPE chorus_connections gauge$", text, re.M)
     assert re.search(r"^# TYPE chorus_messages_stored_total counter$", text, re.M)
     assert re.search(r"^# TYPE chorus_sendmsg_seconds histogram$", text, re.M)
+    assert re.search(r"^# TYPE chorus_sqlite_wal_frames gauge$", text, re.M)
+    assert re.search(r"^# TYPE chorus_sqlite_checkpoints_total counter$", text, re.M)
+    assert re.search(r"^# TYPE chorus_sqlite_wal_cap_waits_total counter$", text, re.M)
 
     before = server.metrics()
     assert before["chorus_messages_stored_total"] == 0
@@ -43,6 +46,9 @@ def test_metrics_prometheus_text(server):
     run(main())
     after = server.metrics()
     assert after["chorus_messages_stored_total"] == before["chorus_messages_stored_total"] + 1
+    # The message's commit left its frames in the WAL (the embedded SQLite
+    # store; a restart would leave at least the commit's own).
+    assert after["chorus_sqlite_wal_frames"] > 0
     # One sendmsg answered: one observation of its latency, on some shard,
     # in a finite bucket (the answer took less than a second).
     def sendmsg(m, series):

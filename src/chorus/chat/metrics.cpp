@@ -58,6 +58,17 @@ metrics::metrics()
       store_batch_seconds(histogram(*registry_, "chorus_store_batch_seconds",
                                     "Time to write and commit one store transaction.",
                                     {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25})),
+      sqlite_wal_frames(gauge(*registry_, "chorus_sqlite_wal_frames",
+                              "Frames (pages) in the SQLite WAL after the last commit.")),
+      sqlite_wal_restarts(counter(*registry_, "chorus_sqlite_wal_restarts_total",
+                                  "Commits that started the SQLite WAL over from its first frame.")),
+      sqlite_checkpoints(counter(*registry_, "chorus_sqlite_checkpoints_total",
+                                 "WAL checkpoints run by the SQLite checkpointer thread.")),
+      sqlite_wal_cap_waits(counter(*registry_, "chorus_sqlite_wal_cap_waits_total",
+                                   "Times the SQLite writer waited for a checkpoint at the WAL's size cap "
+                                   "(writes outrunning the checkpointer).")),
+      sqlite_wal_cap_wait_seconds(counter(*registry_, "chorus_sqlite_wal_cap_wait_seconds_total",
+                                          "Time the SQLite writer spent in those waits.")),
       sendmsg_seconds_(prometheus::BuildHistogram()
                            .Name("chorus_sendmsg_seconds")
                            .Help("Time from a sendmsg frame read to its answer queued to the sender (the store "

@@ -51,6 +51,12 @@ class metrics {
   prometheus::Counter& presence_stale_lookups;    // presence sets fetched past a lagging cache fence
   prometheus::Histogram& store_batch_writes;   // writes per store transaction
   prometheus::Histogram& store_batch_seconds;  // time to write and commit one
+  // The SQLite store's WAL (store/sqlite/checkpointer.hpp); zero on PostgreSQL.
+  prometheus::Gauge& sqlite_wal_frames;             // frames in the WAL after the last commit
+  prometheus::Counter& sqlite_wal_restarts;         // commits that started the WAL over
+  prometheus::Counter& sqlite_checkpoints;          // checkpoints run by the checkpointer thread
+  prometheus::Counter& sqlite_wal_cap_waits;        // the writer waited for one at the WAL's cap
+  prometheus::Counter& sqlite_wal_cap_wait_seconds; // ... for this long in all
 
  private:
   prometheus::Family<prometheus::Histogram>& sendmsg_seconds_;

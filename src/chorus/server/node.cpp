@@ -61,6 +61,14 @@ node::node(core::config cfg) : p_(std::make_unique<parts>()) {
     so.node_id = c.node_id;
     so.batch_max = c.store_batch_max;
     so.on_batch = on_batch;
+    auto* m = &p_->metrics;
+    so.wal.frames = [m](int frames) { m->sqlite_wal_frames.Set(frames); };
+    so.wal.restart = [m] { m->sqlite_wal_restarts.Increment(); };
+    so.wal.checkpoint = [m] { m->sqlite_checkpoints.Increment(); };
+    so.wal.cap_wait = [m](double seconds) {
+      m->sqlite_wal_cap_waits.Increment();
+      m->sqlite_wal_cap_wait_seconds.Increment(seconds);
+    };
     p_->store = std::make_unique<store::sqlite::sqlite_store>(so);
   } else {
     store::postgres::options po;

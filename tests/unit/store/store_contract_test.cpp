@@ -1479,9 +1479,22 @@ TEST_F(SqliteStore, TheWalStartsOverUnderASteadyStreamOfCommits) {
   // second: SQLite rewinds the WAL only at a transaction that finds it all
   // copied back. The checkpointer runs once per checkpoint_pages new frames
   // (not after every commit once the WAL is big), and the writer copies
-  // the few frames left over itself, so the WAL keeps starting over.
+  // the few frames left over itself, so the WAL keeps starting over. The
+  // WAL observer (chorus_sqlite_* metrics) sees each commit, restart and
+  // checkpoint.
+  std::atomic<unsigned long> checkpoints{0};
+  unsigned long runs = 0;
+  int commits = 0, restarts = 0, reported = -1, cap_waits = 0;
+  store::sqlite::wal_observer wal;
+  wal.frames = [&](int frames) { ++commits, reported = frames; };
+  wal.restart = [&] { ++restarts; };
+  wal.checkpoint = [&] { ++checkpoints; };
+  wal.cap_wait = [&](double seconds) {
+    ++cap_waits;
+    EXPECT_GE(seconds, 0.0);
+  };
   {
-    store::sqlite::writer w(path_, false, 1);
+    store::sqlite::writer w(path_, false, 1, wal);
     auto conv = core::direct_conv("1", "2");
     const std::string content(2000, 'x');
     constexpr int n = 8000;  // ~4 frames each: past the cap
@@ -1503,7 +1516,19 @@ TEST_F(SqliteStore, TheWalStartsOverUnderASteadyStreamOfCommits) {
     EXPECT_LE(most, store::sqlite::wal_cap_pages + 100) << "the WAL grew past its cap";
     // It runs back to back only from checkpoint_pages on, until few are left.
     EXPECT_LE(w.checkpoint_runs(), static_cast<unsigned long>(n / 10)) << "checkpoints ran after nearly every commit";
+    EXPECT_EQ(commits, n);
+    EXPECT_EQ(reported, w.wal_pages());
+    EXPECT_EQ(restarts, rewinds);
+    // A wait at the cap only when the WAL reached it.
+    if (most < store::sqlite::wal_cap_pages) {
+      EXPECT_EQ(cap_waits, 0);
+    }
+    runs = w.checkpoint_runs();
   }
+  // Every run the checkpointer thread counted was reported (it has stopped
+  // now; one in flight when counted may have come on top).
+  EXPECT_GE(checkpoints.load(), runs);
+  EXPECT_LE(checkpoints.load(), runs + 1);
   // Everything is in the database, whatever the checkpoints did.
   auto s = open();
   store::sync_request q{"101", "2", "d", {}, 10000};

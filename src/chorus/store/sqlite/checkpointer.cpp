@@ -6,7 +6,8 @@
 
 namespace chorus::store::sqlite {
 
-checkpointer::checkpointer(std::string path) : path_(std::move(path)), thread_([this] { loop(); }) {}
+checkpointer::checkpointer(std::string path, std::function<void()> on_run)
+    : path_(std::move(path)), on_run_(std::move(on_run)), thread_([this] { loop(); }) {}
 
 checkpointer::~checkpointer() {
   {
@@ -105,6 +106,7 @@ void checkpointer::loop() {
       // `done` counts all the frames copied back so far: sync only after a
       // run that copied some.
       if (rc == SQLITE_OK && done > done_before) sync_database(db);
+      if (on_run_) on_run_();
       std::lock_guard lock(mu_);
       running_ = false;
       ++runs_;

@@ -34,15 +34,27 @@
 #include "chorus/store/sqlite/statement.hpp"
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 
 namespace chorus::store::sqlite {
 
+// What the WAL does, for an operator's metrics (chorus_sqlite_*). Each may be
+// empty. `checkpoint` runs on the checkpointer's thread, the others on the
+// writer's.
+struct wal_observer {
+  std::function<void(int frames)> frames;           // the WAL's size after a commit
+  std::function<void()> restart;                    // a commit started the WAL over
+  std::function<void()> checkpoint;                 // the checkpointer ran one
+  std::function<void(double seconds)> cap_wait;    // the writer waited for it at the WAL's cap
+};
+
 class checkpointer {
  public:
-  explicit checkpointer(std::string path);
+  // `on_run` (may be empty) is called on this thread after each checkpoint.
+  explicit checkpointer(std::string path, std::function<void()> on_run = {});
   ~checkpointer();  // stops after the checkpoint in progress, if any
 
   // The WAL holds `pages` frames (called by the writer after each commit).
@@ -62,6 +74,7 @@ class checkpointer {
   void loop();
 
   std::string path_;
+  std::function<void()> on_run_;
   mutable std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
   bool wanted_ = false;

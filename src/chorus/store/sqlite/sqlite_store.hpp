@@ -4,6 +4,7 @@
 #pragma once
 
 #include "chorus/store/batch.hpp"
+#include "chorus/store/sqlite/checkpointer.hpp"
 #include "chorus/store/threaded_store.hpp"
 
 #include <string>
@@ -16,6 +17,7 @@ struct options {
   unsigned node_id = 0;
   std::size_t batch_max = 1024;
   batch_observer on_batch;
+  wal_observer wal;
 };
 
 class sqlite_store final : public threaded_store {

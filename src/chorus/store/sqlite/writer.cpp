@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace chorus::store::sqlite {
 
@@ -46,8 +47,8 @@ struct writer::statements {
       add_member, del_member, put_cursor, put_read;
 };
 
-writer::writer(const std::string& path, bool full_sync, unsigned node_id)
-    : path_(path), db_(path, false), ids_(node_id) {
+writer::writer(const std::string& path, bool full_sync, unsigned node_id, wal_observer wal)
+    : path_(path), wal_(std::move(wal)), db_(path, false), ids_(node_id) {
   prepare_writer(db_, full_sync);
   st_ = std::make_unique<statements>(db_);
   // Checkpoints off the commit path (see checkpointer.hpp).
@@ -60,10 +61,12 @@ writer::~writer() { checkpoints_.reset(); }
 
 int writer::on_wal(void* self, sqlite3*, const char*, int pages) {
   auto* w = static_cast<writer*>(self);
+  if (pages < w->wal_pages_ && w->wal_.restart) w->wal_.restart();
   w->wal_pages_ = pages;
+  if (w->wal_.frames) w->wal_.frames(pages);
   if (!w->checkpoints_) {
     if (pages < checkpoint_pages) return SQLITE_OK;
-    w->checkpoints_ = std::make_unique<checkpointer>(w->path_);
+    w->checkpoints_ = std::make_unique<checkpointer>(w->path_, w->wal_.checkpoint);
   }
   w->checkpoints_->wal_pages(pages);
   return SQLITE_OK;
@@ -73,10 +76,15 @@ void writer::upkeep(bool idle) {
   if (!checkpoints_ || wal_pages_ < checkpoint_pages) return;
   // At the cap, wait for a checkpoint in progress: back-pressure, so that
   // a writer outrunning the checkpointer cannot grow the WAL without bound.
-  if (wal_pages_ >= wal_cap_pages)
-    checkpoints_->wait_idle();
-  else if (checkpoints_->busy())
+  if (wal_pages_ >= wal_cap_pages) {
+    if (checkpoints_->busy()) {
+      auto start = std::chrono::steady_clock::now();
+      checkpoints_->wait_idle();
+      if (wal_.cap_wait) wal_.cap_wait(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  } else if (checkpoints_->busy()) {
     return;
+  }
   int left = checkpoints_->backlog();
   // Nothing left: the next transaction starts the WAL over by itself.
   if (left <= 0) return;

@@ -29,7 +29,7 @@ inline constexpr int wal_cap_pages = 16 * checkpoint_pages;
 
 class writer final : public batch_writer {
  public:
-  writer(const std::string& path, bool full_sync, unsigned node_id);
+  writer(const std::string& path, bool full_sync, unsigned node_id, wal_observer wal = {});
   ~writer() override;
 
   // Runs the batch in one transaction. On failure every result is
@@ -56,6 +56,7 @@ class writer final : public batch_writer {
   static int on_wal(void* self, sqlite3* db, const char* name, int pages);
 
   std::string path_;
+  wal_observer wal_;
   connection db_;
   std::unique_ptr<checkpointer> checkpoints_;  // started by the first full WAL
   int wal_pages_ = 0;
