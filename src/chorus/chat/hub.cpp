@@ -4,15 +4,13 @@
 
 namespace chorus::chat {
 
-namespace {
-void erase_from(std::unordered_map<std::string, std::vector<endpoint*>>& index, const std::string& k,
-                const endpoint* e) {
-  auto it = index.find(k);
-  if (it == index.end()) return;
-  std::erase(it->second, e);
-  if (it->second.empty()) index.erase(it);
+void hub::erase_from(index& idx, const std::string& k, const endpoint* e) {
+  auto it = idx.find(k);
+  if (it == idx.end()) return;
+  auto& v = it->second;
+  v.erase(std::remove(v.begin(), v.end(), e), v.end());
+  if (v.empty()) idx.erase(it);
 }
-}  // namespace
 
 void hub::add(endpoint* e) {
   if (e->in_hub_) return;
@@ -46,7 +44,9 @@ bool hub::in_room(const endpoint* e, const std::string& room) const {
 }
 
 void hub::deliver(const std::shared_ptr<const delivery>& d) {
-  auto send = [&](const std::vector<endpoint*>& to) {
+  // offer() never touches the hub (a close it starts leaves the hub later),
+  // so `to` stays valid while it runs.
+  auto send = [&](const endpoints& to) {
     for (auto* e : to)
       if (e->session_id() != d->skip_session) e->offer(d);
       else if (d->what == delivery::kind::message) e->offer_own(*d);
@@ -72,7 +72,7 @@ void hub::apply(const membership_change& c) {
 
 std::vector<endpoint*> hub::sessions_of(const std::string& app, const std::string& user) const {
   auto it = users_.find(key(app, user));
-  return it == users_.end() ? std::vector<endpoint*>{} : it->second;
+  return it == users_.end() ? std::vector<endpoint*>{} : std::vector<endpoint*>(it->second.begin(), it->second.end());
 }
 
 }  // namespace chorus::chat
