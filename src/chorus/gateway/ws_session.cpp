@@ -8,6 +8,7 @@
 
 #include <array>
 #include <span>
+#include <vector>
 
 namespace chorus::gateway {
 
@@ -21,6 +22,9 @@ constexpr std::size_t batch_frames = 31;
 constexpr std::size_t batch_bytes = 256 * 1024;
 // Bytes read in one go before giving other connections a turn.
 constexpr std::size_t read_turn_bytes = 256 * 1024;
+// Spare write batches kept per thread: as many as a shard has writes in
+// flight at once in a busy moment; past that they are freed.
+constexpr std::size_t spare_batches = 64;
 }  // namespace
 
 struct ws_session::write_batch {
@@ -30,6 +34,42 @@ struct ws_session::write_batch {
   std::array<std::array<std::uint8_t, ws::max_header>, batch_frames> heads;
   boost::container::static_vector<net::const_buffer, 2 * batch_frames + 2> bufs;
 };
+
+// A thread's spare batches: a shard's, or whichever thread destroys a
+// pending write's handler at shutdown.
+struct ws_session::spare_list {
+  std::vector<write_batch*> batches;
+  spare_list() { batches.reserve(spare_batches); }
+  ~spare_list() {
+    for (auto* b : batches) delete b;
+  }
+};
+
+ws_session::spare_list& ws_session::spares() {
+  thread_local spare_list list;
+  return list;
+}
+
+ws_session::batch_ptr ws_session::take_batch() {
+  auto& spare = spares().batches;
+  if (spare.empty()) return batch_ptr(new write_batch);
+  batch_ptr b(spare.back());
+  spare.pop_back();
+  return b;
+}
+
+void ws_session::batch_recycler::operator()(write_batch* b) const noexcept {
+  auto& spare = spares().batches;
+  if (spare.size() == spare_batches) {
+    delete b;
+    return;
+  }
+  b->control.clear();
+  b->frames = 0;
+  b->has_close = false;
+  b->bufs.clear();
+  spare.push_back(b);  // within the capacity reserved: no allocation
+}
 
 ws_session::ws_session(context& ctx, shard& sh, net::ip::tcp::socket&& socket)
     : session(ctx, sh), sock_(std::move(socket)), reader_(static_cast<std::uint32_t>(ctx.cfg.max_frame_bytes)) {}
@@ -144,7 +184,7 @@ void ws_session::wake_writer() {
 
 void ws_session::flush() {
   if (writing_ || finished_) return;
-  auto b = std::make_unique<write_batch>();
+  auto b = take_batch();
   if (control_) {
     b->control = std::move(*control_);
     control_.reset();
@@ -171,7 +211,7 @@ void ws_session::flush() {
                    [self = self(), b = std::move(b)](error_code ec, std::size_t) { self->on_flushed(ec, *b); });
 }
 
-void ws_session::on_flushed(error_code ec, write_batch& b) {
+void ws_session::on_flushed(error_code ec, const write_batch& b) {
   writing_ = false;
   if (ec) return finish();
   if (!open_) {
