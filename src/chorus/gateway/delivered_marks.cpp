@@ -1,30 +1,41 @@
 #include "chorus/gateway/delivered_marks.hpp"
 
+#include <boost/container_hash/hash.hpp>
+
 #include <algorithm>
 #include <utility>
 
 namespace chorus::gateway {
 
+std::uint64_t delivered_marks::default_hash(std::uint64_t session, std::string_view conv) {
+  std::size_t h = boost::hash_value(session);
+  boost::hash_combine(h, boost::hash_range(conv.begin(), conv.end()));
+  return h;
+}
+
 bool delivered_marks::add(std::string_view app, std::string_view user, std::string_view conv,
                           std::uint64_t session, std::uint64_t seq) {
   bool first = marks_.empty();
   // A session has one app and user: the session id and conversation name it.
-  std::string key = std::to_string(session);
-  key += '\n';
-  key += conv;
-  auto [it, fresh] = index_.try_emplace(std::move(key), marks_.size());
-  if (fresh) {
-    marks_.push_back({std::string(app), std::string(user), std::string(conv), session, seq});
-  } else {
-    auto& m = marks_[it->second];
-    m.seq = std::max(m.seq, seq);
+  auto h = hash_(session, conv);
+  auto [it, fresh] = index_.try_emplace(h, 0);
+  for (auto i = it->second; i; i = marks_[i - 1].next) {
+    auto& m = marks_[i - 1];
+    if (m.session == session && m.conv == conv) {
+      m.seq = std::max(m.seq, seq);
+      return first;
+    }
   }
+  marks_.push_back({std::string(app), std::string(user), std::string(conv), session, seq, it->second});
+  it->second = static_cast<std::uint32_t>(marks_.size());
   return first;
 }
 
-std::vector<delivered_marks::mark> delivered_marks::take() {
+const std::vector<delivered_marks::mark>& delivered_marks::take() {
   index_.clear();
-  return std::exchange(marks_, {});
+  taken_.clear();
+  std::swap(marks_, taken_);
+  return taken_;
 }
 
 }  // namespace chorus::gateway
