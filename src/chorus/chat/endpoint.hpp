@@ -15,8 +15,10 @@ class endpoint {
   virtual const std::string& app() const noexcept = 0;
   virtual const std::string& user() const noexcept = 0;
   virtual std::uint64_t session_id() const noexcept = 0;
-  // Neither call may add or remove endpoints of the hub synchronously (the hub
-  // is iterating); a session that must close defers it by posting.
+  // None of these three may change the hub synchronously: no endpoint or
+  // room added or removed (the hub is iterating one of its tables, whose
+  // entries move when another is added or removed); a session that must
+  // close defers it by posting.
   virtual void offer(const std::shared_ptr<const delivery>& d) = 0;
   // The delivery of a message this very session sent (d.skip_session): not
   // pushed to it, but it marks the session's position in the conversation,

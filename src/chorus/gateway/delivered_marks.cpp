@@ -32,8 +32,12 @@ bool delivered_marks::add(std::string_view app, std::string_view user, std::stri
 }
 
 const std::vector<delivered_marks::mark>& delivered_marks::take() {
-  index_.clear();
+  // A rare burst's size is not kept.
+  constexpr std::size_t kept = 1024;
+  if (index_.size() > kept) index_ = {};
+  else index_.clear();
   taken_.clear();
+  if (taken_.capacity() > kept) std::vector<mark>().swap(taken_);
   std::swap(marks_, taken_);
   return taken_;
 }

@@ -1526,9 +1526,9 @@ TEST_F(SqliteStore, TheWalStartsOverUnderASteadyStreamOfCommits) {
     runs = w.checkpoint_runs();
   }
   // Every run the checkpointer thread counted was reported (it has stopped
-  // now; one in flight when counted may have come on top).
+  // now; runs after the count, the one in flight and any it chained, came
+  // on top).
   EXPECT_GE(checkpoints.load(), runs);
-  EXPECT_LE(checkpoints.load(), runs + 1);
   // Everything is in the database, whatever the checkpoints did.
   auto s = open();
   store::sync_request q{"101", "2", "d", {}, 10000};

@@ -61,6 +61,9 @@ writer::~writer() { checkpoints_.reset(); }
 
 int writer::on_wal(void* self, sqlite3*, const char*, int pages) {
   auto* w = static_cast<writer*>(self);
+  // Fewer frames than after the last commit: the WAL started over. (One
+  // that started over with a commit as large as the WAL was goes unseen,
+  // here as by the checkpointer: a batch of over a thousand pages.)
   if (pages < w->wal_pages_ && w->wal_.restart) w->wal_.restart();
   w->wal_pages_ = pages;
   if (w->wal_.frames) w->wal_.frames(pages);
