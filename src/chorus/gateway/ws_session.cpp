@@ -35,40 +35,32 @@ struct ws_session::write_batch {
   boost::container::static_vector<net::const_buffer, 2 * batch_frames + 2> bufs;
 };
 
-// A thread's spare batches: a shard's, or whichever thread destroys a
-// pending write's handler at shutdown.
-struct ws_session::spare_list {
-  std::vector<write_batch*> batches;
-  spare_list() { batches.reserve(spare_batches); }
-  ~spare_list() {
-    for (auto* b : batches) delete b;
-  }
-};
-
-ws_session::spare_list& ws_session::spares() {
-  thread_local spare_list list;
+std::vector<std::unique_ptr<ws_session::write_batch>>& ws_session::spares() {
+  thread_local std::vector<std::unique_ptr<write_batch>> list = [] {
+    std::vector<std::unique_ptr<write_batch>> v;
+    v.reserve(spare_batches);
+    return v;
+  }();
   return list;
 }
 
 ws_session::batch_ptr ws_session::take_batch() {
-  auto& spare = spares().batches;
+  auto& spare = spares();
   if (spare.empty()) return batch_ptr(new write_batch);
-  batch_ptr b(spare.back());
+  batch_ptr b(spare.back().release());
   spare.pop_back();
   return b;
 }
 
 void ws_session::batch_recycler::operator()(write_batch* b) const noexcept {
-  auto& spare = spares().batches;
-  if (spare.size() == spare_batches) {
-    delete b;
-    return;
-  }
+  std::unique_ptr<write_batch> owned(b);
+  auto& spare = spares();
+  if (spare.size() == spare_batches) return;  // freed
   b->control.clear();
   b->frames = 0;
   b->has_close = false;
   b->bufs.clear();
-  spare.push_back(b);  // within the capacity reserved: no allocation
+  spare.push_back(std::move(owned));  // within the capacity reserved: no allocation
 }
 
 ws_session::ws_session(context& ctx, shard& sh, net::ip::tcp::socket&& socket)

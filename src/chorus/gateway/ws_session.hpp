@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace chorus::gateway {
 
@@ -35,8 +36,9 @@ class ws_session final : public session {
   };
   using batch_ptr = std::unique_ptr<write_batch, batch_recycler>;
   static batch_ptr take_batch();
-  struct spare_list;
-  static spare_list& spares();  // the calling thread's
+  // The calling thread's spare batches: a shard's, or whichever thread
+  // destroys a pending write's handler at shutdown.
+  static std::vector<std::unique_ptr<write_batch>>& spares();
 
   void do_read();
   void on_readable(boost::system::error_code ec);
