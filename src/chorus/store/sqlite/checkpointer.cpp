@@ -103,13 +103,18 @@ void checkpointer::loop() {
       int wal = 0, done = 0;
       int rc = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal, &done);
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::warn("sqlite checkpoint: {}", sqlite3_errmsg(db.get()));
-      // `done` counts all the frames copied back so far: sync only after a
-      // run that copied some.
-      if (rc == SQLITE_OK && done > done_before) sync_database(db);
-      if (on_run_) on_run_();
+      // `done` counts all the frames copied back so far: a run that copied
+      // some syncs, is counted and reported. One can copy none: a reader
+      // (the writer's next transaction, after a run that copied all) holds
+      // the database file's read lock, and a passive checkpoint is busy.
+      bool copied = rc == SQLITE_OK && done > done_before;
+      if (copied) {
+        sync_database(db);
+        if (on_run_) on_run_();
+      }
       std::lock_guard lock(mu_);
       running_ = false;
-      ++runs_;
+      if (copied) ++runs_;
       // `done` counts frames of the WAL as it was; if it started over
       // meanwhile (it cannot while frames are left: then done < wal), the
       // count is of no use.

@@ -47,13 +47,14 @@ namespace chorus::store::sqlite {
 struct wal_observer {
   std::function<void(int frames)> frames;           // the WAL's size after a commit
   std::function<void()> restart;                    // a commit started the WAL over
-  std::function<void()> checkpoint;                 // the checkpointer ran one
+  std::function<void()> checkpoint;                 // the checkpointer ran one that copied frames
   std::function<void(double seconds)> cap_wait;    // the writer waited for it at the WAL's cap
 };
 
 class checkpointer {
  public:
-  // `on_run` (may be empty) is called on this thread after each checkpoint.
+  // `on_run` (may be empty) is called on this thread after each checkpoint
+  // that copied frames back.
   explicit checkpointer(std::string path, std::function<void()> on_run = {});
   ~checkpointer();  // stops after the checkpoint in progress, if any
 
@@ -67,7 +68,7 @@ class checkpointer {
   int backlog() const;
   // The writer checkpointed itself: the first `done` frames are copied back.
   void backfilled(int done);
-  // Checkpoints run by this thread so far (for tests).
+  // Checkpoints run by this thread so far that copied frames (for tests).
   unsigned long runs() const;
 
  private:
