@@ -63,7 +63,7 @@ metrics::metrics()
       sqlite_wal_restarts(counter(*registry_, "chorus_sqlite_wal_restarts_total",
                                   "Commits that started the SQLite WAL over from its first frame.")),
       sqlite_checkpoints(counter(*registry_, "chorus_sqlite_checkpoints_total",
-                                 "WAL checkpoints run by the SQLite checkpointer thread.")),
+                                 "WAL checkpoints run by the SQLite checkpointer thread that copied frames back.")),
       sqlite_wal_cap_waits(counter(*registry_, "chorus_sqlite_wal_cap_waits_total",
                                    "Times the SQLite writer waited for a checkpoint at the WAL's size cap "
                                    "(writes outrunning the checkpointer).")),

@@ -54,7 +54,7 @@ class metrics {
   // The SQLite store's WAL (store/sqlite/checkpointer.hpp); zero on PostgreSQL.
   prometheus::Gauge& sqlite_wal_frames;             // frames in the WAL after the last commit
   prometheus::Counter& sqlite_wal_restarts;         // commits that started the WAL over
-  prometheus::Counter& sqlite_checkpoints;          // checkpoints run by the checkpointer thread
+  prometheus::Counter& sqlite_checkpoints;          // checkpoints of the checkpointer thread that copied frames
   prometheus::Counter& sqlite_wal_cap_waits;        // the writer waited for one at the WAL's cap
   prometheus::Counter& sqlite_wal_cap_wait_seconds; // ... for this long in all
 

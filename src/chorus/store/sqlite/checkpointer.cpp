@@ -104,9 +104,10 @@ void checkpointer::loop() {
       int rc = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal, &done);
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) spdlog::warn("sqlite checkpoint: {}", sqlite3_errmsg(db.get()));
       // `done` counts all the frames copied back so far: a run that copied
-      // some syncs, is counted and reported. One can copy none: a reader
-      // (the writer's next transaction, after a run that copied all) holds
-      // the database file's read lock, and a passive checkpoint is busy.
+      // some syncs, is counted and reported. One can copy none: nothing
+      // new came, a reader's snapshot holds it back, or it finds SQLite
+      // busy (seen right after a run that copied everything, as the
+      // writer's next transaction starts the WAL over).
       bool copied = rc == SQLITE_OK && done > done_before;
       if (copied) {
         sync_database(db);

@@ -41,7 +41,7 @@ class writer final : public batch_writer {
   void upkeep(bool idle) override;
 
   // Frames in the WAL after the last commit, and checkpoints the
-  // checkpointer thread ran (for tests).
+  // checkpointer thread ran that copied frames back (for tests).
   int wal_pages() const { return wal_pages_; }
   unsigned long checkpoint_runs() const { return checkpoints_ ? checkpoints_->runs() : 0; }
 
