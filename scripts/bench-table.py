@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Markdown tables from chorus-bench JSON lines (as scripts/bench-all writes
 them), one table per label, one row per load point, each figure the median
-over the runs at that point (so a row need not be one run).
+over the runs at that point (so a row need not be one run). A table's heading
+names the machine its runs were measured on.
 
     scripts/bench-table.py results.jsonl [--label direct-normal ...]
 """
@@ -80,7 +81,11 @@ def main():
         for r in rs:
             points[r["params"].get(LOAD[scenario])].append(r)
         cols = columns(scenario)
-        print(f"\n**{label}** ({scenario})\n")
+        # The machine(s) that measured it (JSON lines from before chorus-bench
+        # recorded it have none).
+        boxes = sorted({f"{m.get('cpu_model') or 'CPU model unknown'}, {m.get('cpus')} CPUs"
+                        for m in (r.get("machine") for r in rs) if m})
+        print(f"\n**{label}** ({scenario}{'; ' + '; '.join(boxes) if boxes else ''})\n")
         print("| load | runs | clean | " + " | ".join(name for name, _, _ in cols) + " |")
         print("|---" * (len(cols) + 3) + "|")
         for load in sorted(points, key=lambda x: float(x)):

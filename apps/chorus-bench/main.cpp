@@ -141,11 +141,15 @@ int main(int argc, char** argv) {
   auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch()).count();
 
-  std::cout << r.table() << std::flush;
+  auto box = bench::describe_machine();
+  std::cout << "machine: " << (box.cpu_model.empty() ? "CPU model unknown" : box.cpu_model) << ", " << box.cpus
+            << " CPUs, Linux " << box.kernel << "\n"
+            << r.table() << std::flush;
   if (!c.json_path.empty()) {
     auto j = r.to_json(false);
     j["time_ms"] = now_ms;
     j["exit_code"] = r.exit_code();
+    j["machine"] = {{"cpu_model", box.cpu_model}, {"cpus", box.cpus}, {"kernel", box.kernel}};
     std::ofstream out(c.json_path, std::ios::app);
     out << boost::json::serialize(j) << "\n";
     if (!out) {

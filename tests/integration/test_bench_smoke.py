@@ -83,6 +83,11 @@ def test_direct(chorus, bench_binary, tmp_path):
     assert c["acked"] == c["sent"] > 0
     assert c["delivered"] == c["expected_deliveries"]
     assert c["own_pushes"] == 0  # a sender is answered, never pushed its own message
+    # Which machine measured it, in the JSON line and the table.
+    box = result["machine"]
+    assert box["cpus"] == os.cpu_count()
+    assert box["kernel"] == os.uname().release
+    assert proc.stdout.startswith(f"machine: {box['cpu_model'] or 'CPU model unknown'}, {box['cpus']} CPUs")
 
 
 def test_direct_over_two_workers_and_sources(chorus, bench_binary, tmp_path):

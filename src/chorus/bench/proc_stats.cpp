@@ -2,6 +2,7 @@
 #include "chorus/bench/proc_stats.hpp"
 
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -66,6 +67,29 @@ cpu_time own_cpu_time() {
   getrusage(RUSAGE_SELF, &u);
   auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
   return {secs(u.ru_utime), secs(u.ru_stime)};
+}
+
+std::string cpu_model_of(std::istream& cpuinfo) {
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (!line.starts_with("model name")) continue;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    auto first = line.find_first_not_of(" \t", colon + 1);
+    if (first == std::string::npos) return "";
+    return line.substr(first, line.find_last_not_of(" \t\r") + 1 - first);
+  }
+  return "";
+}
+
+machine describe_machine() {
+  machine m;
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  m.cpu_model = cpu_model_of(cpuinfo);
+  m.cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  utsname u{};
+  if (uname(&u) == 0) m.kernel = u.release;
+  return m;
 }
 
 }  // namespace chorus::bench
