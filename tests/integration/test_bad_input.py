@@ -235,7 +235,10 @@ def test_rate_limit_every_request_answered_once(chorus):
 def test_rate_limit_flood_closes_with_1008(chorus):
     """Docs: a connection that keeps sending after more than 200 rate-limited
     frames in a row is closed with 1008; every frame before that is answered once."""
-    server = chorus("--rate", "10", "--burst", "20")
+    # One token per 20 s after the burst: the 200 refusals come in a row
+    # however slowly the server reads (at --rate 10 a token every 100 ms let
+    # a frame through under TSan, and the count started over).
+    server = chorus("--rate", "0.05", "--burst", "20")
 
     async def main():
         c = await logged_in(server, "flood")
@@ -254,6 +257,8 @@ def test_rate_limit_flood_closes_with_1008(chorus):
             assert answers == [f"f-{i}" for i in range(len(answers))], "answers not once each, in order"
             codes = [f["response"]["code"] for f in c.responses if f["seq"].startswith("f-")]
             assert codes.count(1012) >= 200 and len(answers) < n
+            refusal = next(f for f in c.responses if f["seq"].startswith("f-") and f["response"]["code"] == 1012)
+            assert refusal["response"]["msg"] == "rate limited: at most 0.05 frames per second"
         finally:
             await c.close()
         await chat_still_works(server)

@@ -73,7 +73,7 @@ void session::on_frame(std::string_view text, bool binary) {
       return;
     }
     respond(parsed.req.seq, parsed.req.action, core::code::rate_limited,
-            "rate limited: at most " + std::to_string(static_cast<int>(ctx_.cfg.rate_per_s)) + " frames per second");
+            fmt::format("rate limited: at most {:g} frames per second", ctx_.cfg.rate_per_s));
     return;
   }
   refusals_ = 0;
